@@ -1,0 +1,6 @@
+/** Every subcommand module of `tierzero`; each adds its commands to the program. */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: RegisterCommand[] = [];

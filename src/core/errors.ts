@@ -1,0 +1,59 @@
+/**
+ * Typed errors for hostile input. A decoder never lets anything but a DecodeError escape its
+ * boundary, and public decoders return a Result instead of throwing. `reason` is a stable code
+ * used for drop counters and metrics; `message` is for humans.
+ */
+
+export type DropReason =
+  | 'truncated'
+  | 'oversized'
+  | 'trailing_bytes'
+  | 'bad_field'
+  | 'bad_type'
+  | 'bad_address'
+  | 'bad_identity'
+  | 'bad_signature'
+  | 'bad_mac'
+  | 'bad_cipher_suite'
+  | 'bad_compression'
+  | 'bad_fragment'
+  | 'too_many_fragments'
+  | 'duplicate_fragment'
+  | 'reassembly_expired'
+  | 'reassembly_evicted'
+  | 'too_many_roots'
+  | 'too_many_endpoints';
+
+export class DecodeError extends Error {
+  constructor(
+    readonly reason: DropReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+export type Result<T, E = DecodeError> = { ok: true; value: T } | { ok: false; error: E };
+
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+export function fail<E = DecodeError>(error: E): { ok: false; error: E } {
+  return { ok: false, error };
+}
+
+/**
+ * Runs a decoder body that may throw DecodeError (typically from a Reader) and converts the
+ * throw into a Result. Any other exception is a bug in our own code and is rethrown.
+ */
+export function decodeGuard<T>(body: () => T): Result<T> {
+  try {
+    return ok(body());
+  } catch (e) {
+    if (e instanceof DecodeError) return fail(e);
+    if (e instanceof RangeError) return fail(new DecodeError('bad_field', e.message));
+    throw e;
+  }
+}
