@@ -1,0 +1,65 @@
+/**
+ * VL2 constants under ZeroTier's names (spec vl2.md §1). Kept beside the VL2 code rather than in
+ * vl1/constants.ts so VL1 and VL2 can evolve without editing one shared file.
+ */
+
+// ---- Network configuration ---------------------------------------------------------------
+export const ZT_DEFAULT_MTU = 2800;
+export const ZT_MIN_MTU = 1280;
+export const ZT_MAX_MTU = 10000;
+export const ZT_MAX_NETWORK_ROUTES = 128;
+export const ZT_MAX_ZT_ASSIGNED_ADDRESSES = 32;
+export const ZT_MAX_NETWORK_SPECIALISTS = 256;
+export const ZT_MAX_NETWORK_RULES = 1024;
+export const ZT_MAX_NETWORK_CAPABILITIES = 128;
+export const ZT_MAX_NETWORK_TAGS = 128;
+export const ZT_MAX_CAPABILITY_RULES = 64;
+export const ZT_MAX_CERTIFICATES_OF_OWNERSHIP = 4;
+export const ZT_CERTIFICATEOFOWNERSHIP_MAX_THINGS = 16;
+export const ZT_MAX_CAPABILITY_CUSTODY_CHAIN_LENGTH = 7;
+export const ZT_NETWORK_COM_MAX_QUALIFIERS = 8;
+export const ZT_MAX_DNS_SERVERS = 4;
+export const ZT_MAX_DNS_DOMAIN_LENGTH = 128;
+/** The name buffer is 128 bytes with a terminating NUL, so 127 usable bytes. */
+export const ZT_MAX_NETWORK_SHORT_NAME_LENGTH = 127;
+export const ZT_RULES_ENGINE_REVISION = 1;
+export const ZT_NETWORKCONFIG_VERSION = 7;
+/** Configs older than this (or with no `v`) are rejected by 1.14 (legacy parsing compiled out). */
+export const ZT_NETWORKCONFIG_MIN_VERSION = 6;
+
+// ---- Dictionary capacities (x86_64 Linux values, spec §1 and §3) --------------------------
+/** The receiver's network-config dictionary buffer; a dictionary must be strictly shorter. */
+export const ZT_NETWORKCONFIG_DICT_CAPACITY = 484_520;
+export const ZT_NETWORKCONFIG_METADATA_DICT_CAPACITY = 1024;
+export const ZT_NETWORK_MAX_UPDATE_CHUNKS = 474;
+
+// ---- Network config flags (`f`) ------------------------------------------------------------
+export const ZT_NETWORKCONFIG_FLAG_ENABLE_BROADCAST = 0x02n;
+export const ZT_NETWORKCONFIG_FLAG_ENABLE_IPV6_NDP_EMULATION = 0x04n;
+export const ZT_NETWORKCONFIG_FLAG_RULES_RESULT_OF_UNSUPPORTED_MATCH = 0x08n;
+export const ZT_NETWORKCONFIG_FLAG_DISABLE_COMPRESSION = 0x10n;
+
+// ---- Specialist role bits (high 24 bits of each `S` entry) -------------------------------
+export const ZT_NETWORKCONFIG_SPECIALIST_TYPE_ACTIVE_BRIDGE = 0x0000020000000000n;
+export const ZT_NETWORKCONFIG_SPECIALIST_TYPE_ANCHOR = 0x0000040000000000n;
+export const ZT_NETWORKCONFIG_SPECIALIST_TYPE_MULTICAST_REPLICATOR = 0x0000080000000000n;
+
+// ---- Network types (`t`) -------------------------------------------------------------------
+export const ZT_NETWORK_TYPE_PRIVATE = 0;
+export const ZT_NETWORK_TYPE_PUBLIC = 1;
+
+// ---- Timers (ms) ---------------------------------------------------------------------------
+/** The controller's default credential time window (`ctmd`), 30 min. */
+export const TZ_DEFAULT_CREDENTIAL_TIME_MAX_DELTA = 1_800_000;
+export const ZT_NETWORKCONFIG_DEFAULT_CREDENTIAL_TIME_MIN_MAX_DELTA = 300_000;
+export const ZT_NETWORKCONFIG_DEFAULT_CREDENTIAL_TIME_MAX_MAX_DELTA = 7_200_000;
+export const ZT_NETWORK_AUTOCONF_DELAY = 60_000;
+export const ZT_MULTICAST_LIKE_EXPIRE = 600_000;
+export const ZT_MULTICAST_ANNOUNCE_PERIOD = 60_000;
+export const ZT_MULTICAST_EXPLICIT_GATHER_DELAY = 60_000;
+export const ZT_MULTICAST_TRANSMIT_TIMEOUT = 5_000;
+export const ZT_TX_QUEUE_SIZE_PER_MULTICAST_GROUP = 32;
+
+// ---- Managed IPv6 prefixes ------------------------------------------------------------------
+export const ZT_RFC4193_PREFIX_BITS = 88;
+export const ZT_6PLANE_PREFIX_BITS = 40;
