@@ -29,6 +29,12 @@ const SKIP_TRIGGER = 6;
 // Scratch buffers: every call is synchronous and finishes before the next, so one of each is
 // enough and the hot path allocates only its result.
 const hashTable = new Int32Array(1 << HASH_LOG);
+/**
+ * Hash table entries hold `position + tableBase`; each call moves tableBase past every value the
+ * previous call stored, so stale entries read as negative positions and the table needs no
+ * clearing per call (only when the base nears the Int32 limit).
+ */
+let tableBase = 1;
 let encodeScratch = new Uint8Array(16384);
 let decodeScratch = new Uint8Array(16384);
 
@@ -156,8 +162,13 @@ export function lz4EncodeInto(src: Uint8Array, dst: Uint8Array, dstStart: number
   if (n > MF_LIMIT) {
     const lastMatchStart = n - MF_LIMIT;
     const matchEndLimit = n - LAST_LITERALS;
-    hashTable.fill(-1);
-    hashTable[hash4(read32(src, 0))] = 0;
+    if (tableBase > 0x7fffffff - n) {
+      hashTable.fill(0);
+      tableBase = 1;
+    }
+    const base = tableBase;
+    tableBase += n;
+    hashTable[hash4(read32(src, 0))] = base;
     let ip = 1;
 
     search: for (;;) {
@@ -167,8 +178,8 @@ export function lz4EncodeInto(src: Uint8Array, dst: Uint8Array, dstStart: number
         if (ip > lastMatchStart) break search;
         const sequence = read32(src, ip);
         const h = hash4(sequence);
-        ref = hashTable[h];
-        hashTable[h] = ip;
+        ref = hashTable[h] - base;
+        hashTable[h] = ip + base;
         if (ref >= 0 && ip - ref <= MAX_OFFSET && read32(src, ref) === sequence) break;
         ip += attempts++ >>> SKIP_TRIGGER;
       }
@@ -207,7 +218,7 @@ export function lz4EncodeInto(src: Uint8Array, dst: Uint8Array, dstStart: number
       anchor = ip;
       if (ip > lastMatchStart) break;
       // Index a position inside the match so that the next repeat is found sooner.
-      hashTable[hash4(read32(src, ip - 2))] = ip - 2;
+      hashTable[hash4(read32(src, ip - 2))] = ip - 2 + base;
     }
   }
 
