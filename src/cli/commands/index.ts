@@ -1,6 +1,7 @@
 /** Every subcommand module of `tierzero`; each adds its commands to the program. */
 import type { Command } from 'commander';
+import { registerIdtool } from './idtool.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [registerIdtool];

@@ -23,22 +23,32 @@ export class Salsa20 {
     if (key.length !== 32) throw new RangeError('Salsa20 key must be 32 bytes');
     if (iv.length !== 8) throw new RangeError('Salsa20 IV must be 8 bytes');
     this.doubleRounds = rounds >> 1;
+    this.rekey(key, 0, iv, 0);
+  }
+
+  /**
+   * Restarts with key[keyOffset..+32) and iv[ivOffset..+8) at block 0, keeping the round count.
+   * Lets per-packet users reuse one instance instead of allocating a new one per packet.
+   */
+  rekey(key: Uint8Array, keyOffset: number, iv: Uint8Array, ivOffset: number): void {
+    if (keyOffset < 0 || keyOffset + 32 > key.length) throw new RangeError('Salsa20 key must be 32 bytes');
+    if (ivOffset < 0 || ivOffset + 8 > iv.length) throw new RangeError('Salsa20 IV must be 8 bytes');
     const s = this.state;
     s[0] = 0x61707865;
-    s[1] = u32le(key, 0);
-    s[2] = u32le(key, 4);
-    s[3] = u32le(key, 8);
-    s[4] = u32le(key, 12);
+    s[1] = u32le(key, keyOffset);
+    s[2] = u32le(key, keyOffset + 4);
+    s[3] = u32le(key, keyOffset + 8);
+    s[4] = u32le(key, keyOffset + 12);
     s[5] = 0x3320646e;
-    s[6] = u32le(iv, 0);
-    s[7] = u32le(iv, 4);
+    s[6] = u32le(iv, ivOffset);
+    s[7] = u32le(iv, ivOffset + 4);
     s[8] = 0;
     s[9] = 0;
     s[10] = 0x79622d32;
-    s[11] = u32le(key, 16);
-    s[12] = u32le(key, 20);
-    s[13] = u32le(key, 24);
-    s[14] = u32le(key, 28);
+    s[11] = u32le(key, keyOffset + 16);
+    s[12] = u32le(key, keyOffset + 20);
+    s[13] = u32le(key, keyOffset + 24);
+    s[14] = u32le(key, keyOffset + 28);
     s[15] = 0x6b206574;
   }
 
@@ -67,8 +77,30 @@ export class Salsa20 {
     out.set(this.blockBytes, offset);
   }
 
+  /**
+   * XORs the next keystream block onto words[offset..offset+16): the same result as
+   * cryptBlockInPlace on those 64 bytes, but word-wide, for callers that keep their data in a
+   * Uint32Array (the identity proof of work runs 163,840 blocks per evaluation).
+   */
+  xorBlockIntoWords(words: Uint32Array, offset: number): void {
+    if (LITTLE_ENDIAN_HOST) this.nextBlockInto(words, offset, true);
+    else this.cryptBlockInPlace(new Uint8Array(words.buffer, words.byteOffset + offset * 4, 64), 0);
+  }
+
   /** Computes the next keystream block into this.block and advances the counter. */
   private nextBlock(): void {
+    this.nextBlockInto(this.block, 0, false);
+    if (!LITTLE_ENDIAN_HOST) {
+      const b = this.block;
+      for (let i = 0; i < 16; i++) {
+        const v = b[i];
+        b[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+      }
+    }
+  }
+
+  /** Writes (or XORs) the next block's 16 words, in host order, into out[o..o+16). */
+  private nextBlockInto(out: Uint32Array, o: number, xor: boolean): void {
     const s = this.state;
     const j0 = s[0], j1 = s[1], j2 = s[2], j3 = s[3], j4 = s[4], j5 = s[5], j6 = s[6], j7 = s[7];
     const j8 = s[8], j9 = s[9], j10 = s[10], j11 = s[11], j12 = s[12], j13 = s[13], j14 = s[14], j15 = s[15];
@@ -111,16 +143,16 @@ export class Salsa20 {
       u = (x13 + x12) | 0; x14 ^= (u << 13) | (u >>> 19);
       u = (x14 + x13) | 0; x15 ^= (u << 18) | (u >>> 14);
     }
-    const b = this.block;
-    b[0] = x0 + j0; b[1] = x1 + j1; b[2] = x2 + j2; b[3] = x3 + j3;
-    b[4] = x4 + j4; b[5] = x5 + j5; b[6] = x6 + j6; b[7] = x7 + j7;
-    b[8] = x8 + j8; b[9] = x9 + j9; b[10] = x10 + j10; b[11] = x11 + j11;
-    b[12] = x12 + j12; b[13] = x13 + j13; b[14] = x14 + j14; b[15] = x15 + j15;
-    if (!LITTLE_ENDIAN_HOST) {
-      for (let i = 0; i < 16; i++) {
-        const v = b[i];
-        b[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
-      }
+    if (xor) {
+      out[o] ^= x0 + j0; out[o + 1] ^= x1 + j1; out[o + 2] ^= x2 + j2; out[o + 3] ^= x3 + j3;
+      out[o + 4] ^= x4 + j4; out[o + 5] ^= x5 + j5; out[o + 6] ^= x6 + j6; out[o + 7] ^= x7 + j7;
+      out[o + 8] ^= x8 + j8; out[o + 9] ^= x9 + j9; out[o + 10] ^= x10 + j10; out[o + 11] ^= x11 + j11;
+      out[o + 12] ^= x12 + j12; out[o + 13] ^= x13 + j13; out[o + 14] ^= x14 + j14; out[o + 15] ^= x15 + j15;
+    } else {
+      out[o] = x0 + j0; out[o + 1] = x1 + j1; out[o + 2] = x2 + j2; out[o + 3] = x3 + j3;
+      out[o + 4] = x4 + j4; out[o + 5] = x5 + j5; out[o + 6] = x6 + j6; out[o + 7] = x7 + j7;
+      out[o + 8] = x8 + j8; out[o + 9] = x9 + j9; out[o + 10] = x10 + j10; out[o + 11] = x11 + j11;
+      out[o + 12] = x12 + j12; out[o + 13] = x13 + j13; out[o + 14] = x14 + j14; out[o + 15] = x15 + j15;
     }
     // 64-bit block counter in words 8 (low) and 9 (high)
     s[8] = (s[8] + 1) >>> 0;
