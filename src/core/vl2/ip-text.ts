@@ -35,7 +35,9 @@ export function parseIpv6(text: string): Uint8Array | undefined {
   const all = [...headWords.map((w) => ({ w, out: words })), ...tailWords.map((w) => ({ w, out: tailOut }))];
   for (let i = 0; i < all.length; i++) {
     const { w, out } = all[i];
-    if (i === all.length - 1 && w.includes('.')) {
+    // A dotted quad may only end the text (not stand before a trailing `::`).
+    const endsText = i === all.length - 1 && (dbl === -1 || tail !== '');
+    if (endsText && w.includes('.')) {
       const v4 = parseIpv4(w);
       if (!v4) return undefined;
       out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
