@@ -13,6 +13,7 @@ import {
   macFromBytes,
   macToBytes,
   macToString,
+  NetworkMacSpace,
   parseMac,
 } from '../../src/core/vl2/mac.js';
 import {
@@ -75,6 +76,10 @@ test('mac: address -> mac -> address is the identity for every (address, nwid) (
     fc.property(fc.integer({ min: 0, max: 0xffffffffff }), fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }), (address, nwid) => {
       const mac = macFromAddress(address, nwid);
       assert.equal(addressFromMac(mac, nwid), address);
+      const space = new NetworkMacSpace(nwid);
+      assert.equal(space.macFromAddress(address), mac);
+      assert.equal(space.addressFromMac(mac), address);
+      assert.ok(space.isMember(mac));
       assert.equal(macFromBytes(macToBytes(mac)), mac);
       assert.equal(parseMac(macToString(mac)), mac);
       assert.ok(!isMulticastMac(mac));

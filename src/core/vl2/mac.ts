@@ -70,28 +70,51 @@ export function firstOctetForNetwork(nwid: NetworkId): number {
   return first === 0x52 ? 0x32 : first;
 }
 
-/** The five nwid bytes (bits 8..47) that are XORed over the address, as a 40-bit number. */
-function nwidMask40(nwid: NetworkId): number {
-  // mac[1] ^= nwid byte 1, ..., mac[5] ^= nwid byte 5: reversing the byte order of bits 8..47.
-  let m = 0;
-  for (let i = 1n; i <= 5n; i++) m = m * 256 + Number((nwid >> (8n * i)) & 0xffn);
-  return m;
-}
+/**
+ * A network's member-MAC space with its XOR mask precomputed, for the frame path (the free
+ * functions below recompute it from the bigint network ID on every call).
+ */
+export class NetworkMacSpace {
+  readonly firstOctet: number;
+  /** nwid bytes 1..5 reversed (mac[1] ^= nwid byte 1, …, mac[5] ^= nwid byte 5), split 8 + 32 bits. */
+  private readonly maskHi: number;
+  private readonly maskLo: number;
 
-function xor40(a: number, b: number): number {
-  const hi = (Math.floor(a / 0x100000000) ^ Math.floor(b / 0x100000000)) & 0xff;
-  const lo = ((a >>> 0) ^ (b >>> 0)) >>> 0;
-  return hi * 0x100000000 + lo;
+  constructor(nwid: NetworkId) {
+    this.firstOctet = firstOctetForNetwork(nwid);
+    const byte = (i: bigint): number => Number((nwid >> (8n * i)) & 0xffn);
+    this.maskHi = byte(1n);
+    this.maskLo = ((byte(2n) << 24) | (byte(3n) << 16) | (byte(4n) << 8) | byte(5n)) >>> 0;
+  }
+
+  /** The MAC of member `address` (40 bits). */
+  macFromAddress(address: number): MAC {
+    const hi = (Math.floor(address / 0x100000000) ^ this.maskHi) & 0xff;
+    const lo = ((address >>> 0) ^ this.maskLo) >>> 0;
+    return this.firstOctet * TWO_40 + hi * 0x100000000 + lo;
+  }
+
+  /** The member address a MAC of this space stands for (the first octet is not checked). */
+  addressFromMac(mac: MAC): number {
+    const hi = (Math.floor(mac / 0x100000000) ^ this.maskHi) & 0xff;
+    const lo = ((mac >>> 0) ^ this.maskLo) >>> 0;
+    return hi * 0x100000000 + lo;
+  }
+
+  /** True when `mac` is a unicast MAC in this network's member space. */
+  isMember(mac: MAC): boolean {
+    return macFirstOctet(mac) === this.firstOctet;
+  }
 }
 
 /** The MAC of member `address` (40 bits) on network `nwid`. */
 export function macFromAddress(address: number, nwid: NetworkId): MAC {
-  return firstOctetForNetwork(nwid) * TWO_40 + xor40(address % TWO_40, nwidMask40(nwid));
+  return new NetworkMacSpace(nwid).macFromAddress(address);
 }
 
 /** The member address a MAC of this network's space stands for (ignores the first octet). */
 export function addressFromMac(mac: MAC, nwid: NetworkId): number {
-  return xor40(mac % TWO_40, nwidMask40(nwid));
+  return new NetworkMacSpace(nwid).addressFromMac(mac);
 }
 
 /** True when `mac` is a unicast MAC in the network's member space (first octet matches). */
