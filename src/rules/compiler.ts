@@ -12,8 +12,9 @@ import { tokenize } from './tokenizer.js';
 import { collectDefinitions } from './document.js';
 import { renderStatements } from './actions.js';
 import { toTagDefinition } from './tags.js';
-import { DEFAULT_LIMITS, WorkBudget, type CompileLimits, type RenderContext } from './render-context.js';
+import { DEFAULT_LIMITS, MAX_INCLUDE_DEPTH, WorkBudget, type CompileLimits, type RenderContext } from './render-context.js';
 
+/** Limits against hostile sources; the defaults are far above any real rule set. */
 export type CompileOptions = Partial<CompileLimits>;
 
 export interface CompileSuccess {
@@ -36,7 +37,7 @@ export type CompileResult = CompileSuccess | CompileFailure;
 export function compileRules(source: string, options: CompileOptions = {}): CompileResult {
   if (typeof source !== 'string') return failure(0, 0, '"src" parameter must be a string.');
   try {
-    return compile(source, { ...DEFAULT_LIMITS, ...options });
+    return compile(source, effectiveLimits(options));
   } catch (e) {
     if (e instanceof RuleSyntaxError) return { ok: false, errors: [e.toRuleError()] };
     return failure(0, 0, `Unexpected exception: ${String(e)}`);
@@ -66,6 +67,19 @@ function compile(source: string, limits: CompileLimits): CompileSuccess {
   const tags: Record<string, TagDefinition> = {};
   for (const [name, tag] of defs.tags) setOwn(tags, name, toTagDefinition(tag));
   return { ok: true, rules, capabilities, tags };
+}
+
+/**
+ * Include depth is capped at MAX_INCLUDE_DEPTH whatever the caller asks: expansion recurses, and
+ * the JavaScript stack must never be what stops it.
+ */
+function effectiveLimits(options: CompileOptions): CompileLimits {
+  const pick = (value: number | undefined, fallback: number, max: number): number =>
+    typeof value === 'number' && value >= 0 ? Math.min(Math.floor(value), max) : fallback;
+  return {
+    maxExpandedItems: pick(options.maxExpandedItems, DEFAULT_LIMITS.maxExpandedItems, Number.MAX_SAFE_INTEGER),
+    maxIncludeDepth: pick(options.maxIncludeDepth, DEFAULT_LIMITS.maxIncludeDepth, MAX_INCLUDE_DEPTH),
+  };
 }
 
 function failure(line: number, column: number, message: string): CompileFailure {

@@ -19,6 +19,9 @@ export interface CompileLimits {
 
 export const DEFAULT_LIMITS: CompileLimits = { maxExpandedItems: 100_000, maxIncludeDepth: 64 };
 
+/** The hard ceiling on CompileLimits.maxIncludeDepth (well within the JavaScript stack). */
+export const MAX_INCLUDE_DEPTH = 1000;
+
 /** Counts the work of one compilation against CompileLimits.maxExpandedItems. */
 export class WorkBudget {
   private remaining: number;
