@@ -1,7 +1,8 @@
 /** Every subcommand module of `tierzero`; each adds its commands to the program. */
 import type { Command } from 'commander';
 import { registerIdtool } from './idtool.js';
+import { registerRules } from './rules.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerIdtool];
+export const COMMANDS: RegisterCommand[] = [registerIdtool, registerRules];
