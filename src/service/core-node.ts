@@ -1,0 +1,58 @@
+/**
+ * The part of the core's Node that the service drives, as a structural type: the composition
+ * root builds the real Node through a CreateNode factory, and tests hand in a small fake.
+ */
+import type { Host, LocalSocket } from '../core/host.js';
+import type { Identity } from '../core/vl1/identity.js';
+import type { InetAddress } from '../core/vl1/inet-address.js';
+import type { World } from '../core/vl1/world.js';
+
+export interface CoreNodeOptions {
+  identity: Identity;
+  planet?: World;
+  moons?: World[];
+  peerCache?: Uint8Array[];
+  trustedPaths?: { network: InetAddress; id: bigint; mtu?: number }[];
+  physicalMtu?: number;
+}
+
+export interface CoreNodeStatus {
+  address: string;
+  publicIdentity: string;
+  online: boolean;
+  isRoot: boolean;
+  planetWorldId: bigint;
+  planetWorldTimestamp: bigint;
+  version: string;
+}
+
+export interface CorePathStatus {
+  address: InetAddress;
+  localSocket: LocalSocket;
+  lastSend: number;
+  lastReceive: number;
+  active: boolean;
+  expired: boolean;
+  preferred: boolean;
+  trustedPathId?: bigint | number;
+}
+
+export interface CorePeerStatus {
+  address: string | number;
+  role: 'LEAF' | 'PLANET' | 'MOON';
+  latency: number;
+  paths: CorePathStatus[];
+  [more: string]: unknown;
+}
+
+export interface CoreNode {
+  processWirePacket(now: number, localSocket: LocalSocket, from: InetAddress, data: Uint8Array): void;
+  processBackgroundTasks(now: number): number;
+  setLocalAddresses(addrs: { localSocket: LocalSocket; address: InetAddress }[]): void;
+  status(now: number): CoreNodeStatus;
+  peers(now: number): CorePeerStatus[];
+  moons(): World[];
+  readonly counters?: unknown;
+}
+
+export type CreateNode = (host: Host, options: CoreNodeOptions, now: number) => CoreNode;
