@@ -157,7 +157,7 @@ export function parseWorldId(v: unknown, format: 'hex' | 'auto'): bigint {
     else if (format === 'auto' && /^[0-9]{1,20}$/.test(t)) id = BigInt(t);
     else if (/^[0-9a-fA-F]{1,16}$/.test(t)) id = BigInt(`0x${t}`);
   }
-  if (id === undefined || id === 0n || id > UINT64_MAX) {
+  if (id === undefined || id <= 0n || id > UINT64_MAX) {
     const how = format === 'hex' ? 'a non-zero hex world id (a moon id is its seed root address)' : 'a non-zero world id, decimal or hex (0x...)';
     throw new WorldJsonError('id', `must be ${how}`);
   }
