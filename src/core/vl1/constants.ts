@@ -19,6 +19,8 @@ export const ZT_C25519_PUBLIC_KEY_LEN = 64;
 export const ZT_C25519_PRIVATE_KEY_LEN = 64;
 export const ZT_C25519_SIGNATURE_LEN = 96;
 export const ZT_IDENTITY_MEMORY_HARD_BYTES = 2_097_152;
+/** An identity's memory-hard digest must start with a byte below this (spec 3.3). */
+export const ZT_IDENTITY_GEN_HASHCASH_FIRST_BYTE_LESS_THAN = 17;
 export const ZT_PROTO_MIN_PACKET_LENGTH = 28;
 export const ZT_PROTO_MIN_FRAGMENT_LENGTH = 16;
 export const ZT_PACKET_IDX_IV = 0;

@@ -24,8 +24,13 @@ import {
   x25519PublicKeyObject,
   type RandomBytes,
 } from './c25519.js';
-import { ZT_ADDRESS_LENGTH, ZT_C25519_PRIVATE_KEY_LEN, ZT_C25519_PUBLIC_KEY_LEN } from './constants.js';
-import { memoryHardDigest, ZT_IDENTITY_GEN_HASHCASH_FIRST_BYTE_LESS_THAN } from './memory-hard-hash.js';
+import {
+  ZT_ADDRESS_LENGTH,
+  ZT_C25519_PRIVATE_KEY_LEN,
+  ZT_C25519_PUBLIC_KEY_LEN,
+  ZT_IDENTITY_GEN_HASHCASH_FIRST_BYTE_LESS_THAN,
+} from './constants.js';
+import { memoryHardDigest } from './memory-hard-hash.js';
 
 export { memoryHardDigest } from './memory-hard-hash.js';
 

@@ -12,9 +12,6 @@ import { createHash } from 'node:crypto';
 import { Salsa20 } from './salsa20.js';
 import { ZT_IDENTITY_MEMORY_HARD_BYTES } from './constants.js';
 
-/** Acceptance threshold for digest byte 0 (the reference's "hashcash" first-byte rule). */
-export const ZT_IDENTITY_GEN_HASHCASH_FIRST_BYTE_LESS_THAN = 17;
-
 const WORDS64 = ZT_IDENTITY_MEMORY_HARD_BYTES / 8; // 262,144 eight-byte words
 const WORD_INDEX_MASK = WORDS64 - 1; // 18 bits
 
