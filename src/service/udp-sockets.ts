@@ -166,11 +166,13 @@ export class UdpSockets {
         const bytes = this.options.bufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
         trySetBuffers(socket, bytes);
         const id = this.nextId++;
+        const actualPort = socket.address().port;
+        // Keyed by the port actually bound, so a plan made with port 0 matches it next time.
         const s: OpenSocket = {
           id,
-          key,
+          key: port === 0 ? keyOf(a.text, actualPort) : key,
           ifname: a.ifname,
-          address: { family: a.family, ip: a.ip, port: socket.address().port },
+          address: { family: a.family, ip: a.ip, port: actualPort },
           recvBufferBytes: safeRecvBufferSize(socket),
           socket,
         };
@@ -179,7 +181,7 @@ export class UdpSockets {
           const ip = this.sourceIps.get(rinfo.address);
           if (ip) this.options.onDatagram(id, { family: ip.family, ip: ip.ip, port: rinfo.port }, msg);
         });
-        this.open.set(key, s);
+        this.open.set(s.key, s);
         this.byId.set(id, s);
         resolve();
       });
