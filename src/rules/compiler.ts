@@ -34,10 +34,10 @@ export interface CompileFailure {
 
 export type CompileResult = CompileSuccess | CompileFailure;
 
-export function compileRules(source: string, options: CompileOptions = {}): CompileResult {
+export function compileRules(source: string, options?: CompileOptions): CompileResult {
   if (typeof source !== 'string') return failure(0, 0, '"src" parameter must be a string.');
   try {
-    return compile(source, effectiveLimits(options));
+    return compile(source, effectiveLimits(options ?? {}));
   } catch (e) {
     if (e instanceof RuleSyntaxError) return { ok: false, errors: [e.toRuleError()] };
     return failure(0, 0, `Unexpected exception: ${String(e)}`);
