@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { addressToString } from '../../src/core/vl1/address.js';
 import {
-  addressToString,
   adHocPortRangeNetworkId,
   describeAdHocNetwork,
   isAdHocNetworkId,

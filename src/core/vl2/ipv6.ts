@@ -6,6 +6,7 @@
  *   effectively owns the /80 that starts with its address.
  */
 import { readU40, writeU40 } from '../vl1/bytes.js';
+import type { Address } from '../vl1/address.js';
 import type { NetworkId } from './network-id.js';
 
 export { ZT_RFC4193_PREFIX_BITS, ZT_6PLANE_PREFIX_BITS } from './constants.js';
@@ -15,7 +16,7 @@ export function sixPlaneNetwork32(nwid: NetworkId): number {
   return Number((nwid ^ (nwid >> 32n)) & 0xffffffffn);
 }
 
-export function rfc4193Address(nwid: NetworkId, address: number): Uint8Array {
+export function rfc4193Address(nwid: NetworkId, address: Address): Uint8Array {
   const out = new Uint8Array(16);
   out[0] = 0xfd;
   for (let i = 0; i < 8; i++) out[1 + i] = Number((nwid >> BigInt(56 - 8 * i)) & 0xffn);
@@ -25,7 +26,7 @@ export function rfc4193Address(nwid: NetworkId, address: number): Uint8Array {
   return out;
 }
 
-export function sixPlaneAddress(nwid: NetworkId, address: number): Uint8Array {
+export function sixPlaneAddress(nwid: NetworkId, address: Address): Uint8Array {
   const out = new Uint8Array(16);
   const n32 = sixPlaneNetwork32(nwid);
   out[0] = 0xfc;
@@ -53,16 +54,16 @@ export function isInSixPlanePrefix(nwid: NetworkId, ip: Uint8Array): boolean {
 }
 
 /** The member whose RFC4193 address `ip` is, or undefined. */
-export function rfc4193Owner(nwid: NetworkId, ip: Uint8Array): number | undefined {
+export function rfc4193Owner(nwid: NetworkId, ip: Uint8Array): Address | undefined {
   return isInRfc4193Prefix(nwid, ip) ? readU40(ip, 11) : undefined;
 }
 
 /** The member whose 6PLANE /80 contains `ip` (bytes 10..15 are that member's to use), or undefined. */
-export function sixPlaneOwner(nwid: NetworkId, ip: Uint8Array): number | undefined {
+export function sixPlaneOwner(nwid: NetworkId, ip: Uint8Array): Address | undefined {
   return isInSixPlanePrefix(nwid, ip) ? readU40(ip, 5) : undefined;
 }
 
 /** The member a managed (RFC4193 or 6PLANE) IPv6 address belongs to, or undefined. */
-export function managedIpv6Owner(nwid: NetworkId, ip: Uint8Array): number | undefined {
+export function managedIpv6Owner(nwid: NetworkId, ip: Uint8Array): Address | undefined {
   return rfc4193Owner(nwid, ip) ?? sixPlaneOwner(nwid, ip);
 }

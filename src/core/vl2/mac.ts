@@ -5,6 +5,7 @@
  *
  * 48 bits exceed JavaScript's 32-bit bitwise operators, so octets are split with arithmetic.
  */
+import type { Address } from '../vl1/address.js';
 import type { NetworkId } from './network-id.js';
 
 export type MAC = number;
@@ -88,14 +89,14 @@ export class NetworkMacSpace {
   }
 
   /** The MAC of member `address` (40 bits). */
-  macFromAddress(address: number): MAC {
+  macFromAddress(address: Address): MAC {
     const hi = (Math.floor(address / 0x100000000) ^ this.maskHi) & 0xff;
     const lo = ((address >>> 0) ^ this.maskLo) >>> 0;
     return this.firstOctet * TWO_40 + hi * 0x100000000 + lo;
   }
 
   /** The member address a MAC of this space stands for (the first octet is not checked). */
-  addressFromMac(mac: MAC): number {
+  addressFromMac(mac: MAC): Address {
     const hi = (Math.floor(mac / 0x100000000) ^ this.maskHi) & 0xff;
     const lo = ((mac >>> 0) ^ this.maskLo) >>> 0;
     return hi * 0x100000000 + lo;
@@ -108,12 +109,12 @@ export class NetworkMacSpace {
 }
 
 /** The MAC of member `address` (40 bits) on network `nwid`. */
-export function macFromAddress(address: number, nwid: NetworkId): MAC {
+export function macFromAddress(address: Address, nwid: NetworkId): MAC {
   return new NetworkMacSpace(nwid).macFromAddress(address);
 }
 
 /** The member address a MAC of this network's space stands for (ignores the first octet). */
-export function addressFromMac(mac: MAC, nwid: NetworkId): number {
+export function addressFromMac(mac: MAC, nwid: NetworkId): Address {
   return new NetworkMacSpace(nwid).addressFromMac(mac);
 }
 

@@ -11,6 +11,7 @@
  */
 import { DecodeError, decodeGuard, fail, ok, type Result } from '../errors.js';
 import { BufferReader, BufferWriter } from '../vl1/buffer-reader.js';
+import type { Address } from '../vl1/address.js';
 import { readInetAddress, writeInetAddress, type InetAddress } from '../vl1/inet-address.js';
 import {
   ZT_6PLANE_PREFIX_BITS,
@@ -100,9 +101,9 @@ export interface NetworkConfig {
   timestamp: number;
   credentialTimeMaxDelta: number;
   revision: number;
-  issuedTo: number;
+  issuedTo: Address;
   /** 0 = none. */
-  remoteTraceTarget: number;
+  remoteTraceTarget: Address;
   remoteTraceLevel: number;
   /** ZT_NETWORKCONFIG_FLAG_* bits. */
   flags: bigint;
@@ -174,7 +175,7 @@ export function emptyNetworkConfig(): NetworkConfig {
   };
 }
 
-export function specialistAddress(specialist: bigint): number {
+export function specialistAddress(specialist: bigint): Address {
   return Number(specialist & 0xffffffffffn);
 }
 
@@ -398,7 +399,7 @@ function addSso(d: DictionaryBuilder, nc: NetworkConfig): boolean {
  * range whose end is below its start, undefined for IDs that configure nothing (not ad-hoc, or
  * an inert 0xff ID, which stays REQUESTING_CONFIGURATION).
  */
-export function adHocNetworkConfig(nwid: NetworkId, self: number, now: number): NetworkConfig | 'notFound' | undefined {
+export function adHocNetworkConfig(nwid: NetworkId, self: Address, now: number): NetworkConfig | 'notFound' | undefined {
   const adhoc = describeAdHocNetwork(nwid);
   if (!adhoc || adhoc.kind === 'inert') return undefined;
   if (adhoc.kind === 'portRange' && !adhoc.valid) return 'notFound';

@@ -3,8 +3,8 @@
  * bits are the controller's ZeroTier address. IDs whose top byte is 0xff are ad-hoc networks
  * that no controller serves: the node synthesizes their config from the ID itself.
  *
- * Addresses are plain numbers (40 bits), the same representation as VL1's `Address`.
  */
+import type { Address } from '../vl1/address.js';
 
 export type NetworkId = bigint;
 
@@ -22,7 +22,7 @@ export function parseNetworkId(text: string): NetworkId | undefined {
 }
 
 /** The controller is the node whose address is the ID's top 40 bits. */
-export function networkController(nwid: NetworkId): number {
+export function networkController(nwid: NetworkId): Address {
   return Number((nwid >> 24n) & 0xffffffffffn);
 }
 
@@ -31,13 +31,8 @@ export function networkNumber(nwid: NetworkId): number {
   return Number(nwid & 0xffffffn);
 }
 
-export function makeNetworkId(controller: number, networkNumber: number): NetworkId {
+export function makeNetworkId(controller: Address, networkNumber: number): NetworkId {
   return (BigInt(controller) << 24n) | BigInt(networkNumber & 0xffffff);
-}
-
-/** 10 lower-case hex digits, ZeroTier's text form of an address. */
-export function addressToString(address: number): string {
-  return address.toString(16).padStart(10, '0');
 }
 
 // ---- Ad-hoc networks ---------------------------------------------------------------------
@@ -56,7 +51,7 @@ export function isAdHocNetworkId(nwid: NetworkId): boolean {
  */
 export type AdHocNetwork =
   | { kind: 'portRange'; startPort: number; endPort: number; valid: boolean; name: string }
-  | { kind: 'ipv4'; firstOctet: number; specialist: number; name: string }
+  | { kind: 'ipv4'; firstOctet: number; specialist: Address; name: string }
   | { kind: 'inert' };
 
 export function describeAdHocNetwork(nwid: NetworkId): AdHocNetwork | undefined {

@@ -10,6 +10,7 @@
  * list. Re-encoding writes canonical lengths, which is what the reference sends.
  */
 import { DecodeError, decodeGuard, fail, ok, type Result } from '../errors.js';
+import type { Address } from '../vl1/address.js';
 import { BufferReader, BufferWriter } from '../vl1/buffer-reader.js';
 import { ZT_MAX_NETWORK_RULES } from './constants.js';
 import { strtoull } from './c-number.js';
@@ -87,10 +88,10 @@ export type Rule = RuleFlags &
   (
     | { type: 'ACTION_DROP' | 'ACTION_ACCEPT' | 'ACTION_BREAK' }
     /** address: 40-bit ZeroTier address; flags: u32 (unused); length: u16 (bytes to copy, 0 = all; unused by REDIRECT). */
-    | { type: ForwardActionType; address: number; flags: number; length: number }
+    | { type: ForwardActionType; address: Address; flags: number; length: number }
     /** The QoS bucket is not carried on the wire: a decoded PRIORITY always has bucket 0. */
     | { type: 'ACTION_PRIORITY'; qosBucket: number }
-    | { type: 'MATCH_SOURCE_ZEROTIER_ADDRESS' | 'MATCH_DEST_ZEROTIER_ADDRESS'; zt: number }
+    | { type: 'MATCH_SOURCE_ZEROTIER_ADDRESS' | 'MATCH_DEST_ZEROTIER_ADDRESS'; zt: Address }
     | { type: 'MATCH_VLAN_ID'; vlanId: number }
     | { type: 'MATCH_VLAN_PCP'; vlanPcp: number }
     | { type: 'MATCH_VLAN_DEI'; vlanDei: number }
@@ -152,7 +153,7 @@ export function integerRangeLittleEndian(format: number): boolean {
 
 const U64_MASK = 0xffffffffffffffffn;
 
-function writeAddressU64(w: BufferWriter, address: number): void {
+function writeAddressU64(w: BufferWriter, address: Address): void {
   w.u64(BigInt(address) & 0xffffffffffn);
 }
 
@@ -381,7 +382,7 @@ function hex(v: bigint, digits: number): string {
   return v.toString(16).padStart(digits, '0');
 }
 
-function addressHex(a: number): string {
+function addressHex(a: Address): string {
   return (a % 0x10000000000).toString(16).padStart(10, '0');
 }
 
