@@ -137,6 +137,8 @@ test('dictionary: text ends at the first NUL; CR separates; empty key; strings',
   assert.equal(mustParse(latin1('a=1')).getAddress('a'), 1);
   assert.equal(mustParse(latin1('id=cf9d611776')).getAddress('id'), 0xcf9d611776);
   assert.throws(() => new DictionaryBuilder().add('a=b', 'x'));
+  assert.throws(() => new DictionaryBuilder().add('k\u0100', 'x'));
+  assert.equal(mustParse(latin1('?=1')).has('\u0100'), false);
 });
 
 test('dictionary: negative signed values lose their sign, as in the reference', () => {

@@ -23,11 +23,13 @@ const U64_MASK = 0xffffffffffffffffn;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
 
-function keyBytes(key: string): Uint8Array {
+/** Key bytes (latin1), or undefined for a key no entry can have (a character above 0xff). */
+function keyBytes(key: string): Uint8Array | undefined {
   const out = new Uint8Array(key.length);
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
-    out[i] = c > 0xff ? 0x3f : c;
+    if (c > 0xff) return undefined;
+    out[i] = c;
   }
   return out;
 }
@@ -61,6 +63,7 @@ export class Dictionary {
   /** Where the value of the first entry named `key` starts, or -1. */
   private valueOffset(key: string): number {
     const k = keyBytes(key);
+    if (k === undefined) return -1;
     const d = this.data;
     const end = d.length;
     let p = 0;
@@ -173,14 +176,15 @@ export class DictionaryBuilder {
 
   /** Appends `key=value`, escaping the value; false (and no change) if it would not fit. */
   add(key: string, value: Uint8Array | string): boolean {
-    if (!/^[^\0\r\n=]*$/.test(key)) throw new Error(`invalid dictionary key ${JSON.stringify(key)}`);
+    const k = keyBytes(key);
+    // Keys are written raw, so they must not hold a separator, `=` or a NUL.
+    if (k === undefined || /[\0\r\n=]/.test(key)) throw new Error(`invalid dictionary key ${JSON.stringify(key)}`);
     const v = typeof value === 'string' ? utf8Encoder.encode(value) : value;
     let escapes = 0;
     for (let i = 0; i < v.length; i++) {
       const c = v[i];
       if (c === NUL || c === CR || c === LF || c === BACKSLASH || c === EQ) escapes++;
     }
-    const k = keyBytes(key);
     const added = (this.len > 0 ? 1 : 0) + k.length + 1 + v.length + escapes;
     if (this.len + added > this.capacity - 1) return false;
     this.ensure(this.len + added);

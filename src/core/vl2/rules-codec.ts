@@ -624,7 +624,7 @@ export function ruleFromJson(json: unknown): Result<Rule | undefined> {
     }
     case 'MATCH_CHARACTERISTICS': {
       let characteristics = 0n;
-      if ('mask' in j) {
+      if (Object.hasOwn(j, 'mask')) {
         const m = j.mask;
         if (typeof m === 'number') characteristics = numberToU64(m);
         else if (typeof m === 'string') characteristics = strtoull(cString(m), 16);
