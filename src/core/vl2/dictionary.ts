@@ -158,7 +158,7 @@ export class DictionaryBuilder {
   private len = 0;
 
   constructor(readonly capacity: number = ZT_NETWORKCONFIG_DICT_CAPACITY) {
-    this.buf = new Uint8Array(Math.min(capacity, 4096));
+    this.buf = new Uint8Array(Math.max(1, Math.min(capacity, 4096)));
   }
 
   get length(): number {
