@@ -41,6 +41,8 @@ export interface ServiceOptions {
   verbose?: boolean;
   /** Write a JSON snapshot of the node here every second (debug/test aid). */
   statusFile?: string;
+  /** Send a small USER_MESSAGE to each of these addresses twice a second (diagnostic aid). */
+  pingPeers?: number[];
 }
 
 /** Everything from the outside world the service uses; tests replace parts of it. */
@@ -78,6 +80,9 @@ export const PEER_PRUNE_CHECK_MS = 3_600_000;
 export const PEER_FILE_MAX_AGE_MS = 30 * 24 * 3_600_000;
 export const SECONDARY_PORT_REPICK_OFFLINE_MS = 120_000;
 export const STATUS_FILE_PERIOD_MS = 1_000;
+export const PING_PEER_PERIOD_MS = 500;
+/** USER_MESSAGE type id of --ping-peer messages ("tzping"). */
+export const PING_USER_MESSAGE_TYPE = 0x747a70696e67n;
 export const PORT_FILE = 'zerotier-one.port';
 
 export class RunningService {
@@ -150,6 +155,15 @@ export class RunningService {
       const n = this.store.prunePeers(this.deps.clock(), PEER_FILE_MAX_AGE_MS);
       if (n) this.log.debug(`pruned ${n} peer cache files older than 30 days`);
     });
+    const pingPeers = this.options.pingPeers ?? [];
+    if (pingPeers.length > 0) {
+      let seq = 0;
+      every(PING_PEER_PERIOD_MS, () => {
+        const data = new TextEncoder().encode(`ping ${seq++}`);
+        for (const peer of pingPeers) this.node.sendUserMessage(this.deps.clock(), peer, PING_USER_MESSAGE_TYPE, data);
+        this.timer.poke();
+      });
+    }
     if (this.options.statusFile) {
       this.writeStatusFile();
       every(STATUS_FILE_PERIOD_MS, () => this.writeStatusFile());
@@ -202,7 +216,7 @@ export class RunningService {
   writeStatusFile(): void {
     if (!this.options.statusFile) return;
     try {
-      const snap = takeSnapshot(this.node, this.udp.list(), this.deps.clock());
+      const snap = takeSnapshot(this.node, this.udp.list(), this.host.userMessagesFrom, this.deps.clock());
       this.store.writeAtomic(this.options.statusFile, JSON.stringify(snap, null, 1) + '\n');
     } catch (e) {
       this.log.warn(`cannot write status file ${this.options.statusFile}: ${describeError(e)}`);

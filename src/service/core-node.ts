@@ -52,6 +52,7 @@ export interface CoreNode {
   status(now: number): CoreNodeStatus;
   peers(now: number): CorePeerStatus[];
   moons(): World[];
+  sendUserMessage(now: number, destination: number, typeId: bigint, data: Uint8Array): boolean;
   readonly counters?: unknown;
 }
 

@@ -48,6 +48,8 @@ export class ServiceHost implements Host {
   policy: PathPolicy;
   datagramsSent = 0;
   stateWriteErrors = 0;
+  /** USER_MESSAGEs received, by sender address (shown in the status snapshot). */
+  readonly userMessagesFrom = new Map<string, number>();
 
   constructor(private readonly deps: ServiceHostDeps) {
     this.policy = deps.policy;
@@ -84,9 +86,14 @@ export class ServiceHost implements Host {
       case 'world-updated':
         log.info({ world: e.id.toString(16).padStart(16, '0'), timestamp: e.timestamp.toString() }, `${e.worldType} updated`);
         break;
-      case 'user-message':
+      case 'user-message': {
+        const from = addressToString(e.from);
+        if (this.userMessagesFrom.has(from) || this.userMessagesFrom.size < 1024) {
+          this.userMessagesFrom.set(from, (this.userMessagesFrom.get(from) ?? 0) + 1);
+        }
         log.debug({ from: addressToString(e.from), typeId: e.typeId.toString(), bytes: e.data.length }, 'user message');
         break;
+      }
       case 'trace':
         log.trace(e.detail ?? {}, e.message);
         break;

@@ -21,6 +21,10 @@ export interface StatusSnapshot {
   listeningOn: string[];
   moons: { id: string; timestamp: string; roots: string[] }[];
   peers: SnapshotPeer[];
+  /** USER_MESSAGEs received, by sender (see --ping-peer). */
+  userMessagesReceived: Record<string, number>;
+  /** The core's counters, made JSON-safe (bigints as strings, Maps as objects). */
+  counters: unknown;
 }
 
 export interface SnapshotPeer {
@@ -39,7 +43,7 @@ export interface SnapshotPeer {
   }[];
 }
 
-export function takeSnapshot(node: CoreNode, sockets: BoundSocket[], now: number): StatusSnapshot {
+export function takeSnapshot(node: CoreNode, sockets: BoundSocket[], userMessages: Map<string, number>, now: number): StatusSnapshot {
   const s = node.status(now);
   return {
     address: s.address,
@@ -71,5 +75,18 @@ export function takeSnapshot(node: CoreNode, sockets: BoundSocket[], now: number
         trustedPathId: String(path.trustedPathId ?? 0),
       })),
     })),
+    userMessagesReceived: Object.fromEntries(userMessages),
+    counters: jsonSafe(node.counters ?? null, 0),
   };
+}
+
+/** A plain JSON value from whatever the core's counters are built of (depth-bounded). */
+function jsonSafe(v: unknown, depth: number): unknown {
+  if (depth > 6) return null;
+  if (typeof v === 'bigint') return v.toString();
+  if (v === null || typeof v !== 'object') return typeof v === 'function' ? undefined : v;
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), jsonSafe(x, depth + 1)]));
+  if (Array.isArray(v)) return v.map((x) => jsonSafe(x, depth + 1));
+  if (ArrayBuffer.isView(v)) return undefined;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x, depth + 1)]));
 }

@@ -62,6 +62,11 @@ class FakeNode implements CoreNode {
   moons() {
     return this.options.moons ?? [];
   }
+  userMessages: { destination: number; typeId: bigint }[] = [];
+  sendUserMessage(_now: number, destination: number, typeId: bigint): boolean {
+    this.userMessages.push({ destination, typeId });
+    return true;
+  }
 }
 
 function fakeDeps(nodes: FakeNode[]): ServiceDeps {
@@ -92,7 +97,7 @@ test('service: first start creates state, binds, feeds the core, and stops clean
   const home = tempHome({ settings: { bind: ['127.0.0.1'] }, physical: { '10.9.0.0/16': { trustedPathId: 77, mtu: 2800 } } });
   const nodes: FakeNode[] = [];
   const statusFile = join(home, 'status.json');
-  const svc = await startService({ home, mode: 'service', port: 0, statusFile }, fakeDeps(nodes));
+  const svc = await startService({ home, mode: 'service', port: 0, statusFile, pingPeers: [0x89e92ceee5] }, fakeDeps(nodes));
   const peer = createSocket('udp4');
   try {
     const node = nodes[0]!;
@@ -124,7 +129,12 @@ test('service: first start creates state, binds, feeds the core, and stops clean
     node.host.putState('peer', '../escape', Uint8Array.of(1));
     assert.equal(svc.host.stateWriteErrors, 1, 'a bad id is logged and counted, not thrown into the core');
 
+    node.host.event({ type: 'user-message', from: 0x89e92ceee5, typeId: 1n, data: new Uint8Array(0) });
+    while (node.userMessages.length === 0) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(node.userMessages[0], { destination: 0x89e92ceee5, typeId: 0x747a70696e67n }, '--ping-peer');
+    svc.writeStatusFile();
     const snap = JSON.parse(readFileSync(statusFile, 'utf8'));
+    assert.deepEqual(snap.userMessagesReceived, { '89e92ceee5': 1 });
     assert.equal(snap.publicIdentity, identity.toString());
     assert.equal(snap.planetWorldId, '149604618');
     assert.equal(snap.listeningOn.length, 2);

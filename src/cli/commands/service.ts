@@ -12,6 +12,7 @@ interface ServiceFlags {
   port?: number;
   verbose?: boolean;
   statusFile?: string;
+  pingPeer?: number[];
 }
 
 function parsePort(text: string): number {
@@ -19,6 +20,11 @@ function parsePort(text: string): number {
     throw new InvalidArgumentError('expected a UDP port number 0..65535 (0 = random)');
   }
   return Number(text);
+}
+
+function collectAddress(text: string, previous: number[] = []): number[] {
+  if (!/^[0-9a-fA-F]{10}$/.test(text)) throw new InvalidArgumentError('expected a ZeroTier address (10 hex digits)');
+  return [...previous, parseInt(text, 16)];
 }
 
 function addServiceCommand(program: Command, mode: ServiceMode, description: string): void {
@@ -29,6 +35,7 @@ function addServiceCommand(program: Command, mode: ServiceMode, description: str
     .option('-p, --port <port>', 'primary UDP port (default 9993, 0 = random; local.conf settings.primaryPort wins)', parsePort)
     .option('--verbose', 'log what the node does (JSON lines on stderr)')
     .option('--status-file <path>', 'write a JSON snapshot of the node (status, peers, paths) to this file every second')
+    .option('--ping-peer <address>', 'send a small USER_MESSAGE to this node twice a second (diagnostic; repeatable)', collectAddress)
     .action(async (homedir: string | undefined, flags: ServiceFlags) => {
       const code = await runService({
         home: homedir ?? defaultHomeDir(),
@@ -36,6 +43,7 @@ function addServiceCommand(program: Command, mode: ServiceMode, description: str
         port: flags.port,
         verbose: flags.verbose ?? false,
         statusFile: flags.statusFile,
+        pingPeers: flags.pingPeer,
       });
       process.exit(code);
     });
