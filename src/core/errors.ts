@@ -22,7 +22,26 @@ export type DropReason =
   | 'reassembly_expired'
   | 'reassembly_evicted'
   | 'too_many_roots'
-  | 'too_many_endpoints';
+  | 'too_many_endpoints'
+  // Engine-level drops (src/core/vl1/incoming.ts, switch.ts): authenticated or routed packets
+  // that the protocol rules refuse.
+  | 'ignored_datagram'
+  | 'replayed'
+  | 'unexpected_ok'
+  | 'rate_limited'
+  | 'not_from_root'
+  | 'identity_mismatch'
+  | 'identity_collision'
+  | 'bad_protocol_version'
+  | 'unknown_peer'
+  | 'untrusted_path'
+  | 'relay_denied'
+  | 'relay_hop_limit'
+  | 'relay_unreachable'
+  | 'from_self'
+  | 'queue_full'
+  | 'queue_expired'
+  | 'unusable_path';
 
 export class DecodeError extends Error {
   constructor(
