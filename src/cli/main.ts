@@ -11,7 +11,9 @@ export function buildProgram(): Command {
   program
     .name('tierzero')
     .description('TierZero: a ZeroTier-compatible network hypervisor')
-    .version('0.1.0', '-v, --version', 'print the TierZero version');
+    .version('0.1.0', '-v, --version', 'print the TierZero version')
+    // Options after a subcommand belong to it (zerotier-idtool and zerotier-cli take -v, -p...).
+    .enablePositionalOptions();
   for (const register of COMMANDS) register(program);
   return program;
 }
