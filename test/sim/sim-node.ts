@@ -38,7 +38,7 @@ export interface ReceivedMessage {
 }
 
 export class SimNode implements SimEndpoint, Host {
-  readonly node: Node;
+  node: Node;
   readonly host: SimHost;
   readonly events: { at: number; event: NodeEvent }[] = [];
   readonly messages: ReceivedMessage[] = [];
@@ -51,13 +51,22 @@ export class SimNode implements SimEndpoint, Host {
     readonly fabric: Fabric,
     readonly name: string,
     address: SimAddress,
-    identity: Identity,
-    options: Omit<NodeOptions, 'identity'>,
+    readonly identity: Identity,
+    readonly options: Omit<NodeOptions, 'identity'>,
     nat?: Nat,
   ) {
     this.rng = fabric.rng.fork();
     this.node = new Node(this, { ...options, identity }, fabric.now);
     this.host = fabric.addHost(name, address, this, nat);
+  }
+
+  /**
+   * The process restarts: a fresh Node with the same identity and options, all memory lost
+   * (with `withPeerCache`, it reloads the peer blobs it stored).
+   */
+  restart(withPeerCache = false): void {
+    const peerCache = withPeerCache ? [...this.state].filter(([k]) => k.startsWith('peer/')).map(([, v]) => v) : undefined;
+    this.node = new Node(this, { ...this.options, identity: this.identity, peerCache }, this.fabric.now);
   }
 
   get address(): Address {

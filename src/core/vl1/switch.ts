@@ -216,10 +216,17 @@ export class Switch {
     }
   }
 
-  /** WHOIS `address` at the best root, at most once per 500 ms per address. */
+  /**
+   * WHOIS `address` at the best root, at most once per 500 ms per address. A root's own address
+   * is asked of that root itself when we have a path to it: the answer keeps every root's path
+   * measured, so a dead root is noticed within seconds (the reference asks the best root for
+   * all of them, which leaves the others unmeasured for minutes; on the wire it is the same WHOIS).
+   */
   requestWhois(now: number, address: Address): void {
     if (address === this.rt.address || isReservedAddress(address)) return;
-    const root = this.rt.topology.bestRoot(now);
+    const topo = this.rt.topology;
+    const self = topo.isUpstream(address) ? topo.getPeer(address) : undefined;
+    const root = self && self.bestPath(now) ? self : topo.bestRoot(now);
     if (!root) return;
     if (!this.rt.gates.whoisSend.allow(now, address)) return;
     this.trySend(now, root, this.packet(root.address, VERB.WHOIS, encodeWhois([address])), true);

@@ -82,19 +82,26 @@ export class Topology {
 
   /**
    * The upstream with the lowest relay quality (spec 10.7); ties go to the later address.
+   * Roots whose best path is alive (heard from in the last 19 s) come first: with every root
+   * answering its own keepalive WHOIS (see Switch.requestWhois) a dead root drops out of the
+   * choice within seconds instead of the minutes the 61 s quality buckets alone would take.
    * `exclude` skips one address (the destination of a relayed packet).
    */
   bestRoot(now: number, exclude?: Address): Peer | undefined {
     let best: Peer | undefined;
     let bestQ = Infinity;
+    let bestAlive = false;
     for (const a of this.upstreams) {
       if (a === exclude) continue;
       const p = this.peers.get(a);
       if (!p) continue;
       const q = p.relayQuality(now);
-      if (q <= bestQ && q !== Infinity) {
+      if (q === Infinity) continue;
+      const alive = p.bestPath(now)?.alive(now) ?? false;
+      if ((alive && !bestAlive) || (alive === bestAlive && q <= bestQ)) {
         best = p;
         bestQ = q;
+        bestAlive = alive;
       }
     }
     if (best) return best;
