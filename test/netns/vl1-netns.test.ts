@@ -149,7 +149,9 @@ async function stopAll(procs: Proc[]): Promise<(number | null)[]> {
   );
 }
 
-test('vl1 netns: root + two nodes (one behind NAT) go online, go direct, fall back to relay when direct UDP is blocked', { skip, timeout: 480_000 }, async () => {
+test('vl1 netns: root + two nodes (one behind NAT) go online, go direct, fall back to relay when direct UDP is blocked', { skip, timeout: 480_000 }, async (t) => {
+  const t0 = Date.now();
+  const mark = (what: string) => t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
   removeLeftovers();
   const lab = new Lab();
   const work = mkdtempSync(join(tmpdir(), 'tz-netns-'));
@@ -191,6 +193,7 @@ test('vl1 netns: root + two nodes (one behind NAT) go online, go direct, fall ba
 
     await waitFor('the root to run as a root', 20_000, () => status(root)?.isRoot === true, procs);
     await waitFor('A and B to come online', 30_000, () => status(a)?.online === true && status(b)?.online === true, procs);
+    mark('root up, A and B online');
     assert.equal(status(root)!.listeningOn.some((l) => l === `${ROOT_IP}/9993`), true);
 
     // --- direct: A reaches B at the NAT's public address, B reaches A at its own
@@ -205,6 +208,7 @@ test('vl1 netns: root + two nodes (one behind NAT) go online, go direct, fall ba
       procs,
     );
     const lowTtl = lab.iptablesCount('nat', 'mangle', 'PREROUTING', 'b-low-ttl');
+    mark(`A and B direct (B sent ${lowTtl} low-TTL datagrams)`);
     // Settle, then measure one window: messages flow, the root carries almost none of them.
     await sleep(3000);
     const direct0 = { toB: lab.iptablesCount('root', 'filter', 'OUTPUT', 'root-to-b'), msgs: messagesFrom(b, A) };
@@ -212,6 +216,7 @@ test('vl1 netns: root + two nodes (one behind NAT) go online, go direct, fall ba
     const direct1 = { toB: lab.iptablesCount('root', 'filter', 'OUTPUT', 'root-to-b'), msgs: messagesFrom(b, A) };
     const directMsgs = direct1.msgs - direct0.msgs;
     const directRelayed = direct1.toB - direct0.toB;
+    mark(`direct window: ${directMsgs} messages A->B, root sent ${directRelayed} datagrams to B`);
     assert.ok(directMsgs >= 6, `B received ${directMsgs} messages from A in 5 s over the direct path`);
     assert.ok(directRelayed < directMsgs / 2, `the root sent ${directRelayed} datagrams to B while ${directMsgs} messages went direct`);
 
@@ -222,6 +227,7 @@ test('vl1 netns: root + two nodes (one behind NAT) go online, go direct, fall ba
     // after the last packet received on it) and only then relays; the core does the same, so
     // allow that long. A faster failover in the core makes this wait shorter, not the test wrong.
     await waitFor('A to see its direct path to B go silent', 60_000, () => !activePaths(a, B).some((p) => p.startsWith(`${NAT_PUBLIC_IP}/`)), procs);
+    mark('direct path silent after the block');
     const blockedAt = messagesFrom(b, A);
     await waitFor('messages from A to reach B again, relayed', ZT_PEER_PATH_EXPIRATION + 30_000, () => messagesFrom(b, A) > blockedAt + 2, procs);
     await sleep(2000);
@@ -230,6 +236,7 @@ test('vl1 netns: root + two nodes (one behind NAT) go online, go direct, fall ba
     const relay1 = { toB: lab.iptablesCount('root', 'filter', 'OUTPUT', 'root-to-b'), toA: lab.iptablesCount('root', 'filter', 'OUTPUT', 'root-to-a'), ab: messagesFrom(b, A), ba: messagesFrom(a, B) };
     const relayedAB = relay1.ab - relay0.ab;
     const relayedBA = relay1.ba - relay0.ba;
+    mark(`relay window: ${relayedAB} A->B and ${relayedBA} B->A messages, root sent ${relay1.toB - relay0.toB} to B and ${relay1.toA - relay0.toA} to A`);
     assert.ok(relayedAB >= 6, `B received ${relayedAB} messages from A in 5 s after the block (relayed)`);
     assert.ok(relayedBA >= 6, `A received ${relayedBA} messages from B in 5 s after the block (relayed)`);
     assert.ok(relay1.toB - relay0.toB >= relayedAB, `the root forwarded ${relay1.toB - relay0.toB} datagrams to B for ${relayedAB} messages`);
