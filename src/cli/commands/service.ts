@@ -3,6 +3,7 @@
  * [homedir]` runs the same node but first checks that its identity is a root of its planet or
  * of a moon, and explains how to make it one if not.
  */
+import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { defaultHomeDir } from '../../service/home-dir.js';
 import { runService } from '../../service/run.js';
@@ -42,7 +43,7 @@ function addServiceCommand(program: Command, mode: ServiceMode, description: str
         mode,
         port: flags.port,
         verbose: flags.verbose ?? false,
-        statusFile: flags.statusFile,
+        statusFile: flags.statusFile === undefined ? undefined : resolve(flags.statusFile),
         pingPeers: flags.pingPeer,
       });
       process.exit(code);
