@@ -177,15 +177,13 @@ export class Node {
   }
 
   /** Join a moon through one of its roots (`seed`, 0 = wait for it via moons.d). */
-  orbit(now: number, moonId: bigint, seed: Address): void {
+  orbit(_now: number, moonId: bigint, seed: Address): void {
     this.rt.topology.orbit(moonId, seed);
     this.lastPingCheck = NEVER; // contact the seed at the next background call
-    void now;
   }
 
-  deorbit(now: number, moonId: bigint): void {
+  deorbit(_now: number, moonId: bigint): void {
     if (this.rt.topology.deorbit(moonId)) this.host.putState('moon', moonId.toString(16).padStart(16, '0'), undefined);
-    void now;
   }
 
   /** Sends a USER_MESSAGE (spec 9.9); false if it cannot be sent at all (self, reserved, too large). */
@@ -297,7 +295,10 @@ export class Node {
       topo.peers.delete(address);
     }
     rt.selfAwareness.clean(now);
-    for (const g of [rt.gates.whoisSend, rt.gates.unite, rt.gates.pathConfirm, rt.gates.echoReply]) (g as { clean(now: number): void }).clean(now);
+    rt.gates.whoisSend.clean(now);
+    rt.gates.unite.clean(now);
+    rt.gates.pathConfirm.clean(now);
+    rt.gates.echoReply.clean(now);
   }
 
   private savePeer(peer: Peer, now: number): void {

@@ -420,3 +420,45 @@ test('engine: processWirePacket never throws on arbitrary datagrams and keeps it
     { numRuns: 400 },
   );
 });
+
+test('engine: VL2 trust lets a leaf push its direct paths and relay over the trusted path', () => {
+  const { node, host } = aliceNode({ peerCache: [knownPeerBlob(alice, bob), knownPeerBlob(alice, carol)] });
+  node.setLocalAddresses([{ localSocket: 0, address: { family: 4, ip: Uint8Array.of(10, 9, 0, 2), port: 9993 } }]);
+  node.attachVl2({
+    handlePacket: (now, peer, _verb, _packet, arrival) => {
+      peer.markActive(now);
+      peer.markTrustEstablished(now, arrival.path);
+    },
+  });
+  const topo = node.runtime.topology;
+  topo.getPeer(bob.address)!.addPath(NOW, 0, BOB_ADDR).received(NOW);
+  topo.getPeer(carol.address)!.addPath(NOW, 0, CAROL_ADDR).received(NOW);
+  // Before any trust: a leaf refuses to relay.
+  const forCarol = craft(bob, carol, VERB.USER_MESSAGE, encodeUserMessage({ typeId: 1n, data: Uint8Array.of(1) }));
+  node.processWirePacket(NOW + 10, 0, BOB_ADDR, forCarol.slice());
+  assert.equal(drops(node, 'relay_denied'), 1);
+
+  node.processWirePacket(NOW + 20, 0, BOB_ADDR, craft(bob, alice, VERB.FRAME, Uint8Array.of(0)));
+  host.take();
+  node.processWirePacket(NOW + 30, 0, BOB_ADDR, craft(bob, alice, VERB.NOP, new Uint8Array(0)));
+  const push = host.take().map((s) => open(alice, bob, s.data)).find((x) => x && verbOf(x) === VERB.PUSH_DIRECT_PATHS);
+  assert.ok(push, 'direct paths pushed to a trusted peer');
+
+  node.processWirePacket(NOW + 40, 0, BOB_ADDR, forCarol.slice());
+  const toCarol = host.take().filter((s) => s.to.ip[2] === 2 && s.to.ip[0] === 60);
+  const relayed = toCarol.filter((s) => s.data.subarray(19).every((b, i) => b === forCarol[19 + i]));
+  assert.equal(relayed.length, 1);
+  assert.equal(relayed[0].data[18] & 7, 1, 'hop count incremented');
+  const rv = toCarol.map((s) => open(alice, carol, s.data)).filter((x) => x && verbOf(x) === VERB.RENDEZVOUS);
+  assert.equal(rv.length, 1, 'any relay introduces the two ends');
+  assert.equal(node.counters.relayed, 1);
+  // Hop limit: a packet that already made 3 hops goes no further.
+  const tired = forCarol.slice();
+  tired[18] = (tired[18] & ~7) | 3;
+  node.processWirePacket(NOW + 50, 0, BOB_ADDR, tired);
+  assert.equal(drops(node, 'relay_hop_limit'), 1);
+  // Active peers get keepalives in the ping walk.
+  host.take();
+  node.processBackgroundTasks(NOW + 60_000);
+  assert.ok(host.take().some((s) => s.to.ip[0] === 60 && s.to.ip[2] === 1), 'bob is pinged');
+});

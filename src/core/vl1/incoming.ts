@@ -269,7 +269,6 @@ export class Incoming {
   }
 
   private onOkHello(now: number, localSocket: LocalSocket, from: InetAddress, hopCount: number, body: Uint8Array, peer: Peer): void {
-    const rt = this.rt;
     const r = decodeOkHelloBody(body);
     if (!r.ok) return this.drop(r.error.reason);
     const ok = r.value;

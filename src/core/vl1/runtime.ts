@@ -58,8 +58,6 @@ export class Runtime {
   };
   localAddresses: LocalAddress[] = [];
   vl2: Vl2Handler | undefined;
-  /** Latest time any peer established trust (VL2); lets non-roots refuse relaying cheaply. */
-  lastTrustEstablished = NEVER;
 
   constructor(
     readonly host: Host,

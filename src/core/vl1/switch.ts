@@ -30,6 +30,7 @@ import {
   ZT_TRANSMIT_QUEUE_TIMEOUT,
   ZT_TX_QUEUE_SIZE,
   ZT_WHOIS_RETRY_DELAY,
+  ZT_TRUST_EXPIRATION,
   ZT_PACKET_IDX_DEST,
   ZT_PROTO_VERB_MASK,
   ZT_PACKET_IDX_VERB,
@@ -349,12 +350,16 @@ export class Switch {
     rt.counters.relayed++;
   }
 
-  /** Non-roots relay only over paths that carried a certified member's frame (VL2) lately. */
+  /**
+   * Non-roots relay only over paths that carried a certified member's frame (VL2) lately. Only
+   * peers with trust established are searched, so without VL2 this costs one pass over a
+   * (non-root's small) peer table and finds nothing.
+   */
   private arrivedOnTrustedPath(now: number, localSocket: LocalSocket, from: InetAddress): boolean {
-    if (this.rt.lastTrustEstablished === -Infinity) return false;
     for (const peer of this.rt.topology.peers.values()) {
+      if (!peer.isTrustEstablished(now)) continue;
       const p = peer.findPath(localSocket, from);
-      if (p && peer.isTrustEstablished(now) && now - p.lastTrustEstablishedReceive < 600_000) return true;
+      if (p && now - p.lastTrustEstablishedReceive < ZT_TRUST_EXPIRATION) return true;
     }
     return false;
   }
