@@ -16,6 +16,7 @@ import { ZT_DEFAULT_PORT } from '../core/vl1/constants.js';
 import type { Identity } from '../core/vl1/identity.js';
 import { IpScope, inetAddressToString, ipScope } from '../core/vl1/inet-address.js';
 import { type World } from '../core/vl1/world.js';
+import { loadNativeCrypto } from '../native/load.js';
 import { BackgroundTimer, type Timers, realTimers } from './background-timer.js';
 import { type LocalInterfaceAddress, flattenInterfaces, selectBindAddresses, wildcardAddresses } from './bind-plan.js';
 import type { CoreNode, CoreNodeOptions, CreateNode } from './core-node.js';
@@ -254,6 +255,7 @@ export class RunningService {
 
 export async function startService(options: ServiceOptions, deps: ServiceDeps): Promise<RunningService> {
   const log = deps.logger;
+  log.debug(`packet crypto: ${loadNativeCrypto().summary}`);
   const home = ensureHomeDir(options.home);
   const store = new StateStore(home);
   store.removeStaleTemporaries();

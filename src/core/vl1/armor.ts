@@ -14,12 +14,14 @@
  *
  * Per-packet work reuses module-level scratch (one Salsa20 instance, key and tag buffers, an
  * aligned buffer for word-wide XOR); JavaScript runs one call at a time and none keeps them.
+ * Suite 3 goes to the installed suite-3 backend when there is one (suite3-backend.ts).
  */
 import type { DropReason } from '../errors.js';
 import type { PeerKey } from './peer-key.js';
 import { Salsa20 } from './salsa20.js';
 import { poly1305Into } from './poly1305.js';
 import { readU64, writeU64 } from './bytes.js';
+import { suite3Backend } from './suite3-backend.js';
 import {
   ZT_PACKET_IDX_FLAGS,
   ZT_PACKET_IDX_MAC,
@@ -191,6 +193,11 @@ function salsaXor(buf: Uint8Array, start: number, length: number): void {
 }
 
 function armorAesGmacSiv(packet: Uint8Array, key: PeerKey): void {
+  const backend = suite3Backend();
+  if (backend !== undefined) {
+    if (!backend.armor(key.suite3HandleFor(backend), packet)) throw new Error(`suite-3 backend ${backend.name} failed to armor`);
+    return;
+  }
   // Authenticate the flags without hops, as the receiver will (identical when hops are 0).
   const flags = packet[ZT_PACKET_IDX_FLAGS];
   packet[ZT_PACKET_IDX_FLAGS] = flags & FLAGS_MASK_NO_HOPS;
@@ -204,6 +211,8 @@ function armorAesGmacSiv(packet: Uint8Array, key: PeerKey): void {
 }
 
 function dearmorAesGmacSiv(packet: Uint8Array, key: PeerKey): boolean {
+  const backend = suite3Backend();
+  if (backend !== undefined) return backend.dearmor(key.suite3HandleFor(backend), packet);
   for (let i = 0; i < 8; i++) {
     sivTag[i] = packet[i];
     sivTag[8 + i] = packet[ZT_PACKET_IDX_MAC + i];
