@@ -50,23 +50,21 @@ test('path: quality weighs latency by scope and punishes silence', () => {
   assert.equal(priv.quality(NOW + 500_000), 10 + 65535 + 140_000, 'age capped at 140 s');
 });
 
-test('peer: learning: known paths refresh, OKs add, others ask for confirmation, relayed never learn', () => {
+test('peer: learning: known paths refresh, same-IP paths are not relearned, relayed never learn', () => {
   const p = peer();
-  const usable = () => true;
-  assert.equal(p.learn(NOW, 0, PUBLIC, 1, true, usable), 'relayed');
+  assert.equal(p.learn(NOW, 0, PUBLIC, 1), 'relayed');
   assert.equal(p.paths.length, 0);
   assert.equal(p.lastReceive, NOW, 'relayed traffic still counts as hearing from the peer');
-  assert.equal(p.learn(NOW, 0, PUBLIC, 0, false, usable), 'confirm');
-  assert.equal(p.learn(NOW, 0, PUBLIC, 0, true, usable), 'learned');
-  assert.equal(p.learn(NOW + 5, 0, PUBLIC, 0, false, usable), 'known');
+  assert.equal(p.learn(NOW, 0, PUBLIC, 0), 'new');
+  p.addPath(NOW, 0, PUBLIC).received(NOW);
+  assert.equal(p.learn(NOW + 5, 0, PUBLIC, 0), 'known');
   assert.equal(p.paths[0].lastReceive, NOW + 5);
   // Same IP, other port, while the first path is alive: ignored (no learning loops).
-  assert.equal(p.learn(NOW + 6, 0, v4(60, 0, 0, 1, 4000), 0, true, usable), 'ignored');
-  // Once the first path is silent, the new port can be learned.
-  assert.equal(p.learn(NOW + 30_000, 0, v4(60, 0, 0, 1, 4000), 0, true, usable), 'learned');
+  assert.equal(p.learn(NOW + 6, 0, v4(60, 0, 0, 1, 4000), 0), 'ignored');
+  // Once the first path is silent, the new port is new.
+  assert.equal(p.learn(NOW + 30_000, 0, v4(60, 0, 0, 1, 4000), 0), 'new');
   // Other socket, same address: a different path.
-  assert.equal(p.learn(NOW + 30_001, 1, PUBLIC, 0, true, usable), 'learned');
-  assert.equal(p.learn(NOW + 30_002, 0, v4(61, 0, 0, 1), 0, true, () => false), 'ignored', 'unusable addresses are never learned');
+  assert.equal(p.learn(NOW + 30_001, 1, PUBLIC, 0), 'new');
 });
 
 test('peer: at most 64 paths; a dead path to the same IP is replaced first, else the longest silent', () => {

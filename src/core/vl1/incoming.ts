@@ -146,11 +146,19 @@ export class Incoming {
    */
   received(now: number, peer: Peer, localSocket: LocalSocket, from: InetAddress, hopCount: number, verb: number): Path | undefined {
     const rt = this.rt;
-    const outcome = peer.learn(now, localSocket, from, hopCount, verb === VERB.OK, () => rt.isPathUsable(peer.address, localSocket, from));
-    if (outcome === 'confirm') {
-      if (rt.gates.pathConfirm.allow(now, `${peer.address}|${localSocket}|${inetAddressToString(from)}`)) rt.sw.sendHello(now, peer, localSocket, from);
-    } else if (outcome === 'learned') {
-      rt.host.putState('peer', peer.address.toString(16).padStart(10, '0'), serializePeer(peer, now));
+    const outcome = peer.learn(now, localSocket, from, hopCount);
+    let path: Path | undefined;
+    if (outcome === 'known') {
+      path = peer.findPath(localSocket, from);
+    } else if (outcome === 'new' && rt.isPathUsable(peer.address, localSocket, from)) {
+      if (verb === VERB.OK) {
+        // Only an answer over the path proves it works both ways: learn it.
+        path = peer.addPath(now, localSocket, from);
+        path.received(now);
+        rt.host.putState('peer', peer.address.toString(16).padStart(10, '0'), serializePeer(peer, now));
+      } else if (rt.gates.pathConfirm.allow(now, `${peer.address}|${localSocket}|${inetAddressToString(from)}`)) {
+        rt.sw.sendHello(now, peer, localSocket, from);
+      }
     }
     if (peer.isTrustEstablished(now)) {
       const interval = hopCount > 0 ? ZT_DIRECT_PATH_PUSH_INTERVAL : ZT_DIRECT_PATH_PUSH_INTERVAL_HAVEPATH;
@@ -159,7 +167,7 @@ export class Incoming {
         rt.sw.pushDirectPaths(now, peer, localSocket, from);
       }
     }
-    return outcome === 'known' || outcome === 'learned' ? peer.findPath(localSocket, from) : undefined;
+    return path;
   }
 
   // ---- HELLO (spec 9.2) ---------------------------------------------------------------------

@@ -27,18 +27,16 @@ const PROTO_VERSION_AES = 12;
 /** Protocol version that introduced ECHO. */
 const PROTO_VERSION_ECHO = 5;
 
-/** What `learn` decided about the path a packet arrived on (spec 11.2). */
+/** What `learn` found about the path a packet arrived on (spec 11.2). */
 export type LearnOutcome =
   /** hops > 0: no path involved. */
   | 'relayed'
   /** A path we had; refreshed. */
   | 'known'
-  /** A new path, added (the packet was an OK). */
-  | 'learned'
-  /** A new usable path to confirm with a HELLO before trusting it. */
-  | 'confirm'
-  /** Not learned: an alive path to the same IP exists, or the address is not usable. */
-  | 'ignored';
+  /** An alive path to the same IP (other port) exists on this socket: not learned, to avoid loops. */
+  | 'ignored'
+  /** A new address: the caller checks it is usable, then adds it (an OK) or confirms it (HELLO). */
+  | 'new';
 
 export class Peer {
   readonly address: Address;
@@ -119,11 +117,8 @@ export class Peer {
     return undefined;
   }
 
-  /**
-   * Path learning for an authenticated packet (spec 11.2). `usable` is the caller's verdict on
-   * the address (scope, root endpoint restriction, host veto); it is asked only when needed.
-   */
-  learn(now: number, localSocket: LocalSocket, from: InetAddress, hops: number, isOk: boolean, usable: () => boolean): LearnOutcome {
+  /** Path learning for an authenticated packet (spec 11.2): what do we know of its arrival path? */
+  learn(now: number, localSocket: LocalSocket, from: InetAddress, hops: number): LearnOutcome {
     this.lastReceive = now;
     if (hops > 0) return 'relayed';
     const existing = this.findPath(localSocket, from);
@@ -132,10 +127,7 @@ export class Peer {
       return 'known';
     }
     for (const p of this.paths) if (p.sameIp(localSocket, from) && p.alive(now)) return 'ignored';
-    if (!usable()) return 'ignored';
-    if (!isOk) return 'confirm';
-    this.addPath(now, localSocket, from).received(now);
-    return 'learned';
+    return 'new';
   }
 
   /**
