@@ -290,9 +290,10 @@ static napi_value CreateKey(napi_env env, napi_callback_info info) {
     free(key);
     return NULL;
   }
-  if (napi_type_tag_object(env, handle, &KEY_TAG) != napi_ok) return NULL;
+  /* From here the finalizer owns the key (and gives this memory back). */
   int64_t adjusted;
   napi_adjust_external_memory(env, KEY_EXTERNAL_MEMORY, &adjusted);
+  if (napi_type_tag_object(env, handle, &KEY_TAG) != napi_ok) return NULL;
   return handle;
 }
 
