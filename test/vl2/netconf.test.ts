@@ -17,6 +17,7 @@ import {
   type NetworkConfig,
 } from '../../src/core/vl2/netconf.js';
 import { ZT_NETWORKCONFIG_DICT_CAPACITY, ZT_NETWORKCONFIG_SPECIALIST_TYPE_ACTIVE_BRIDGE } from '../../src/core/vl2/constants.js';
+import { decodeCapability, decodeCom, decodeCoo, decodeTag } from '../../src/core/vl2/credentials/index.js';
 import { ruleFromVector, ruleToVector, type VectorRule } from './rule-vectors.js';
 import { ruleArb } from './rule-arbitrary.js';
 
@@ -37,6 +38,22 @@ function inet(text: string): InetAddress | null {
 const inetText = (a: InetAddress | null): string => (a ? inetAddressToString(a) : '');
 const concatSerialized = (list: { serialized: string }[]): string | null => (list.length ? list.map((x) => x.serialized).join('') : null);
 
+function decoded<T>(r: { ok: true; value: T } | { ok: false; error: Error }): T {
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+/** The vector's credential dump as typed credentials. */
+function credentialsFromFields(f: Fields): NetworkConfig['credentials'] {
+  const each = (list: { serialized: string }[]) => list.map((x) => hexToBytes(x.serialized));
+  return {
+    com: f.com === null ? null : decoded(decodeCom(hexToBytes(f.com))).com,
+    capabilities: each(f.capabilities).map((b) => decoded(decodeCapability(b)).capability),
+    tags: each(f.tags).map((b) => decoded(decodeTag(b)).tag),
+    certificatesOfOwnership: each(f.certificatesOfOwnership).map((b) => decoded(decodeCoo(b)).coo),
+  };
+}
+
 /** The vector's struct dump as our NetworkConfig (credentials as their concatenated blobs). */
 function configFromFields(f: Fields): NetworkConfig {
   const blob = (h: string | null): Uint8Array | null => (h === null ? null : hexToBytes(h));
@@ -53,6 +70,7 @@ function configFromFields(f: Fields): NetworkConfig {
     type: f.type,
     name: f.name,
     mtu: f.mtu,
+    credentials: credentialsFromFields(f),
     com: blob(f.com),
     capabilities: blob(concatSerialized(f.capabilities)),
     tags: blob(concatSerialized(f.tags)),
@@ -283,7 +301,6 @@ test('netconf: toDictionary -> parse is the identity over valid configs (propert
     routes: fc.array(fc.record({ target: ipArb, via: fc.option(ipArb, { nil: null }), flags: fc.integer({ min: 0, max: 0xffff }), metric: fc.integer({ min: 0, max: 0xffff }) }), { maxLength: 4 }),
     staticIps: fc.array(ipArb, { maxLength: 4 }),
     rules: fc.array(ruleArb, { maxLength: 12 }),
-    com: fc.option(fc.uint8Array({ minLength: 1, maxLength: 50 }), { nil: null }),
     domain: textArb.filter((s) => new TextEncoder().encode(s).length < 128),
     servers: fc.array(ipArb.map((a) => ({ ...a, port: 0 })), { maxLength: 4 }),
   });

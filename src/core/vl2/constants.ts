@@ -63,3 +63,24 @@ export const ZT_TX_QUEUE_SIZE_PER_MULTICAST_GROUP = 32;
 // ---- Managed IPv6 prefixes ------------------------------------------------------------------
 export const ZT_RFC4193_PREFIX_BITS = 88;
 export const ZT_6PLANE_PREFIX_BITS = 40;
+
+// ---- Credentials (spec §6) ------------------------------------------------------------------
+/** Bytes kept per COO thing (MAC 6, IPv4 4, IPv6 16, zero-padded). */
+export const ZT_CERTIFICATEOFOWNERSHIP_MAX_THING_VALUE_SIZE = 16;
+/** Revocation flag: receivers relay the revocation to every member they know. */
+export const ZT_REVOCATION_FLAG_FAST_PROPAGATE = 0x1n;
+/** A peer's NEED_MEMBERSHIP_CERTIFICATE makes us re-push at most this often (ms). */
+export const ZT_PEER_CREDENTIALS_REQUEST_RATE_LIMIT = 1_000;
+/** NETWORK_CREDENTIALS packets from one peer are processed at most this often (ms). */
+export const ZT_PEER_CREDENTIALS_RATE_LIMIT = 1_000;
+/**
+ * Our bounds on what one remote member may have stored (the reference's tables are unbounded;
+ * every entry must be controller-signed, so these only matter against a misbehaving controller).
+ * New ids beyond a bound are rejected; the periodic clean frees time-invalid entries.
+ */
+export const TZ_MEMBERSHIP_MAX_TAGS = 128;
+export const TZ_MEMBERSHIP_MAX_CAPABILITIES = 128;
+export const TZ_MEMBERSHIP_MAX_COOS = 16;
+export const TZ_MEMBERSHIP_MAX_REVOCATIONS = 1024;
+/** Remote members tracked per network; new members beyond it are refused. */
+export const TZ_MAX_MEMBERSHIPS_PER_NETWORK = 65_536;

@@ -2,12 +2,15 @@
  * The network configuration a controller sends a member (spec vl2.md §7): its representation,
  * its Dictionary form, and the configs a node synthesizes for ad-hoc networks (§2.2).
  *
- * Credentials are carried as opaque blobs here: `com` (the `C` value), and the concatenated
- * `capabilities`, `tags` and `certificatesOfOwnership` (`CAP`, `TAG`, `COO`). Splitting,
- * validating and sorting them (and rejecting the config when `C` or `COO` is malformed, as the
- * reference does) belongs to the credentials layer. Everything else is parsed as 1.14 does,
- * quirks included: short hex numbers, MTU clamped to 1280..10000, a missing `ml` meaning 0,
- * `v` < 6 rejected, strings cut to the reference's buffer sizes.
+ * Credentials (`C`, `CAP`, `TAG`, `COO`) are parsed into `credentials` as 1.14 does: a
+ * malformed `C` or `COO` rejects the config, a malformed capability or tag ends its list,
+ * capabilities and tags are sorted by id (at most 128 each), at most 4 COOs are kept, a COM
+ * without qualifiers counts as none. The blob fields `com`, `capabilities`, `tags` and
+ * `certificatesOfOwnership` hold the same credentials serialized (what the reference would
+ * re-send); when writing, a non-empty typed list wins and the blob is used only when it is
+ * empty. Everything else is parsed as 1.14 does, quirks included: short hex numbers, MTU
+ * clamped to 1280..10000, a missing `ml` meaning 0, `v` < 6 rejected, strings cut to the
+ * reference's buffer sizes.
  */
 import { DecodeError, decodeGuard, fail, ok, type Result } from '../errors.js';
 import { BufferReader, BufferWriter } from '../vl1/buffer-reader.js';
@@ -17,12 +20,15 @@ import {
   ZT_6PLANE_PREFIX_BITS,
   ZT_DEFAULT_MTU,
   ZT_MAX_DNS_DOMAIN_LENGTH,
+  ZT_MAX_CERTIFICATES_OF_OWNERSHIP,
   ZT_MAX_DNS_SERVERS,
   ZT_MAX_MTU,
+  ZT_MAX_NETWORK_CAPABILITIES,
   ZT_MAX_NETWORK_ROUTES,
   ZT_MAX_NETWORK_RULES,
   ZT_MAX_NETWORK_SHORT_NAME_LENGTH,
   ZT_MAX_NETWORK_SPECIALISTS,
+  ZT_MAX_NETWORK_TAGS,
   ZT_MAX_ZT_ASSIGNED_ADDRESSES,
   ZT_MIN_MTU,
   ZT_NETWORK_TYPE_PRIVATE,
@@ -35,6 +41,11 @@ import {
   ZT_NETWORKCONFIG_VERSION,
 } from './constants.js';
 import { Dictionary, DictionaryBuilder } from './dictionary.js';
+import { encodeCapability, readCapability, type Capability } from './credentials/capability.js';
+import { decodeCom, encodeCom, type CertificateOfMembership } from './credentials/com.js';
+import { encodeCoo, readCoo, type CertificateOfOwnership } from './credentials/coo.js';
+import { sortById } from './credentials/credential.js';
+import { encodeTag, readTag, type Tag } from './credentials/tag.js';
 import { describeAdHocNetwork, type NetworkId } from './network-id.js';
 import { sixPlaneAddress } from './ipv6.js';
 import { readRules, writeRule, type Rule } from './rules-codec.js';
@@ -95,6 +106,22 @@ export interface NetworkDns {
   servers: (InetAddress | null)[];
 }
 
+/** The credentials a config carries for its member (spec §7.1 `C`, `CAP`, `TAG`, `COO`). */
+export interface NetworkConfigCredentials {
+  /** Null when absent or without qualifiers. */
+  com: CertificateOfMembership | null;
+  /** Ascending id, at most 128. */
+  capabilities: Capability[];
+  /** Ascending id, at most 128. */
+  tags: Tag[];
+  /** At most 4. */
+  certificatesOfOwnership: CertificateOfOwnership[];
+}
+
+export function emptyNetworkConfigCredentials(): NetworkConfigCredentials {
+  return { com: null, capabilities: [], tags: [], certificatesOfOwnership: [] };
+}
+
 export interface NetworkConfig {
   networkId: NetworkId;
   /** Controller clock (ms); reference point for credential time windows. */
@@ -113,9 +140,11 @@ export interface NetworkConfig {
   type: number;
   name: string;
   mtu: number;
-  /** Opaque serialized certificate of membership (`C`), or null. */
+  /** The member's own credentials, typed. */
+  credentials: NetworkConfigCredentials;
+  /** Serialized certificate of membership (`C`), or null; see the module comment. */
   com: Uint8Array | null;
-  /** Opaque concatenated capabilities (`CAP`), tags (`TAG`) and certificates of ownership (`COO`). */
+  /** Concatenated capabilities (`CAP`), tags (`TAG`) and certificates of ownership (`COO`). */
   capabilities: Uint8Array | null;
   tags: Uint8Array | null;
   certificatesOfOwnership: Uint8Array | null;
@@ -153,6 +182,7 @@ export function emptyNetworkConfig(): NetworkConfig {
     type: ZT_NETWORK_TYPE_PRIVATE,
     name: '',
     mtu: 0,
+    credentials: emptyNetworkConfigCredentials(),
     com: null,
     capabilities: null,
     tags: null,
@@ -224,10 +254,10 @@ export function networkConfigFromDictionary(d: Dictionary): Result<NetworkConfig
   nc.flags = d.getU64(K.FLAGS, 0n);
   nc.type = asUint32(d.getU64(K.TYPE, BigInt(ZT_NETWORK_TYPE_PRIVATE)));
 
-  nc.com = d.getBytes(K.COM)?.slice() ?? null;
-  nc.capabilities = d.getBytes(K.CAPABILITIES)?.slice() ?? null;
-  nc.tags = d.getBytes(K.TAGS)?.slice() ?? null;
-  nc.certificatesOfOwnership = d.getBytes(K.CERTIFICATES_OF_OWNERSHIP)?.slice() ?? null;
+  const credentials = readConfigCredentials(d);
+  if (!credentials.ok) return credentials;
+  nc.credentials = credentials.value;
+  Object.assign(nc, credentialBlobs(credentials.value));
 
   const blobs = decodeGuard(() => {
     const s = d.getBytes(K.SPECIALISTS);
@@ -282,6 +312,64 @@ export function networkConfigFromDictionary(d: Dictionary): Result<NetworkConfig
   return ok(nc);
 }
 
+/** `C`, `CAP`, `TAG` and `COO` as NetworkConfig::fromDictionary reads them. */
+function readConfigCredentials(d: Dictionary): Result<NetworkConfigCredentials> {
+  const K = NETCONF_KEY;
+  const out = emptyNetworkConfigCredentials();
+  // A present but empty `C` is malformed too: the reference reads its first byte regardless.
+  const comBlob = d.getBytes(K.COM);
+  if (comBlob) {
+    const com = decodeCom(comBlob);
+    if (!com.ok) return fail(new DecodeError(com.error.reason, `network config COM: ${com.error.message}`));
+    if (com.value.com.qualifiers.length > 0) out.com = com.value.com;
+  }
+  out.capabilities = sortById(readUntilMalformed(d.getBytes(K.CAPABILITIES), ZT_MAX_NETWORK_CAPABILITIES, readCapability));
+  out.tags = sortById(readUntilMalformed(d.getBytes(K.TAGS), ZT_MAX_NETWORK_TAGS, readTag));
+  // Every COO must parse; only the first 4 are kept.
+  const cooBlob = d.getBytes(K.CERTIFICATES_OF_OWNERSHIP);
+  if (cooBlob) {
+    const coos = decodeGuard(() => {
+      const r = new BufferReader(cooBlob);
+      while (r.remaining > 0) {
+        const coo = readCoo(r);
+        if (out.certificatesOfOwnership.length < ZT_MAX_CERTIFICATES_OF_OWNERSHIP) out.certificatesOfOwnership.push(coo);
+      }
+    });
+    if (!coos.ok) return fail(new DecodeError(coos.error.reason, `network config COO: ${coos.error.message}`));
+  }
+  return ok(out);
+}
+
+/** Reads credentials back to back until the blob ends, `max` are read or one is malformed. */
+function readUntilMalformed<T>(blob: Uint8Array | undefined, max: number, read: (r: BufferReader) => T): T[] {
+  const list: T[] = [];
+  if (!blob) return list;
+  const r = new BufferReader(blob);
+  while (r.remaining > 0 && list.length < max) {
+    const item = decodeGuard(() => read(r));
+    if (!item.ok) break;
+    list.push(item.value);
+  }
+  return list;
+}
+
+function concatEncoded<T>(list: readonly T[], encode: (x: T) => Uint8Array): Uint8Array | null {
+  if (list.length === 0) return null;
+  const w = new BufferWriter(list.length * 256);
+  for (const x of list) w.bytes(encode(x));
+  return w.toBytes();
+}
+
+/** The blob fields for typed credentials (their reference serialization). */
+export function credentialBlobs(c: NetworkConfigCredentials): Pick<NetworkConfig, 'com' | 'capabilities' | 'tags' | 'certificatesOfOwnership'> {
+  return {
+    com: c.com ? encodeCom(c.com) : null,
+    capabilities: concatEncoded(c.capabilities, encodeCapability),
+    tags: concatEncoded(c.tags, encodeTag),
+    certificatesOfOwnership: concatEncoded(c.certificatesOfOwnership, encodeCoo),
+  };
+}
+
 /** 128-byte NUL-padded domain (byte 127 forced to NUL) then exactly four addresses. */
 function readDns(b: Uint8Array): NetworkDns {
   const r = new BufferReader(b);
@@ -325,6 +413,7 @@ export function networkConfigToDictionary(nc: NetworkConfig, capacity = ZT_NETWO
     fill(w);
     return w.length === 0 || d.add(key, w.toBytes());
   };
+  const typed = credentialBlobs(nc.credentials);
   const fits =
     d.addU64(K.VERSION, BigInt(ZT_NETWORKCONFIG_VERSION)) &&
     d.addU64(K.NETWORK_ID, nc.networkId) &&
@@ -339,10 +428,10 @@ export function networkConfigToDictionary(nc: NetworkConfig, capacity = ZT_NETWO
     d.addU64(K.TYPE, BigInt(nc.type >>> 0)) &&
     d.add(K.NAME, cText(nc.name)) &&
     d.addU64(K.MTU, BigInt(nc.mtu >>> 0)) &&
-    (!nonEmpty(nc.com) || d.add(K.COM, nc.com)) &&
-    (!nonEmpty(nc.capabilities) || d.add(K.CAPABILITIES, nc.capabilities)) &&
-    (!nonEmpty(nc.tags) || d.add(K.TAGS, nc.tags)) &&
-    (!nonEmpty(nc.certificatesOfOwnership) || d.add(K.CERTIFICATES_OF_OWNERSHIP, nc.certificatesOfOwnership)) &&
+    addCredentialBlob(d, K.COM, typed.com, nc.com) &&
+    addCredentialBlob(d, K.CAPABILITIES, typed.capabilities, nc.capabilities) &&
+    addCredentialBlob(d, K.TAGS, typed.tags, nc.tags) &&
+    addCredentialBlob(d, K.CERTIFICATES_OF_OWNERSHIP, typed.certificatesOfOwnership, nc.certificatesOfOwnership) &&
     blob(K.SPECIALISTS, (w) => nc.specialists.forEach((s) => w.u64(s & 0xffffffffffffffffn))) &&
     blob(K.ROUTES, (w) => {
       for (const rt of nc.routes) {
@@ -356,6 +445,12 @@ export function networkConfigToDictionary(nc: NetworkConfig, capacity = ZT_NETWO
     blob(K.DNS, (w) => writeDns(w, nc.dns)) &&
     addSso(d, nc);
   return fits ? d.toBytes() : undefined;
+}
+
+/** The typed credentials' bytes when there are any, else the blob as given. */
+function addCredentialBlob(d: DictionaryBuilder, key: string, typed: Uint8Array | null, blob: Uint8Array | null): boolean {
+  const value = nonEmpty(typed) ? typed : blob;
+  return !nonEmpty(value) || d.add(key, value);
 }
 
 function writeDns(w: BufferWriter, dns: NetworkDns): void {
