@@ -13,9 +13,9 @@ export function parseMemberIdText(text: string): string | undefined {
   return /^[0-9a-fA-F]{10}$/.test(text) ? text.toLowerCase() : undefined;
 }
 
-/** `<10 hex>______`: the legacy "create with a random id" path; returns the lower-cased address part. */
+/** `<10 hex>______`: the legacy "create with a random id" path; returns the address part as typed. */
 export function parseLegacyCreatePath(text: string): string | undefined {
-  return /^[0-9a-fA-F]{10}______$/.test(text) ? text.slice(0, 10).toLowerCase() : undefined;
+  return /^[0-9a-fA-F]{10}______$/.test(text) ? text.slice(0, 10) : undefined;
 }
 
 /** The controller's prefix (its address) with a 24-bit network number; a zero number becomes 1. */

@@ -65,9 +65,9 @@ export class NetworkController {
     });
   }
 
-  /** `POST /controller/network/<addr>______`: the address must be this controller's. */
+  /** `POST /controller/network/<addr>______`: the address must be this controller's, in lower case (as the reference compares it). */
   async createNetworkLegacy(addressPrefix: string, body: unknown): Promise<NetworkRecord> {
-    if (addressPrefix.toLowerCase() !== this.controllerAddress) {
+    if (addressPrefix !== this.controllerAddress) {
       throw new ControllerError('wrong_controller', 'that address is not this controller');
     }
     return this.createNetwork(body);

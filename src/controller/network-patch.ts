@@ -151,9 +151,14 @@ function readDns(v: unknown): DnsJson | undefined {
   return out;
 }
 
-/** Entries whose value is a number ≥ 0 survive; if none do the field becomes null (reference behaviour). */
+/**
+ * Entries whose value is a number ≥ 0 survive; if none do the field becomes null (reference
+ * behaviour). An array becomes `[null]` as in the reference; null stays null (the reference would
+ * turn it into `[null]`), so every value we serve posts back unchanged.
+ */
 function readAuthTokens(v: unknown): AuthTokensJson {
-  if (v === null || Array.isArray(v)) return [null];
+  if (v === null) return null;
+  if (Array.isArray(v)) return [null];
   if (!isJsonObject(v)) throw fieldError('authTokens', 'must be an object of token → expiry time (ms, 0 = never)');
   const out: Record<string, number> = Object.create(null);
   let kept = 0;
