@@ -26,7 +26,7 @@ export interface Fixture {
 }
 
 /** A fresh store and server; the clock is settable, network ids come from `suffixes` then count up. */
-export function fixture(options: { suffixes?: number[]; store?: SqliteStoreOptions; logger?: object } = {}): Fixture {
+export function fixture(options: { suffixes?: number[]; store?: SqliteStoreOptions; logger?: Record<string, unknown> } = {}): Fixture {
   const { dir, cleanup } = tempDir();
   const store = new SqliteControllerStore(join(dir, 'controller.db'), options.store);
   const clock = { now: NOW };

@@ -14,13 +14,13 @@ export interface ControllerServerOptions extends Omit<ControllerApiOptions, 'aut
   store: ControllerStore;
   /** Required: the standalone server never runs without authentication. */
   authToken: string | (() => string);
-  /** Passed to fastify (default false: no logging). */
-  logger?: boolean | object;
+  /** Fastify logger options (default false: no logging); requests are always logged without query or headers. */
+  logger?: boolean | Record<string, unknown>;
 }
 
 export function createControllerServer(options: ControllerServerOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logger === true ? { serializers: { req: safeRequest } } : (options.logger ?? false),
+    logger: options.logger ? { ...(options.logger === true ? {} : options.logger), serializers: { req: safeRequest } } : false,
     forceCloseConnections: true,
   });
   const expected = options.authToken;
