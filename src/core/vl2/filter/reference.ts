@@ -326,7 +326,7 @@ function ipv6MaskByte(bits: number, i: number): number {
 }
 
 /** INTEGER_RANGE's value (§8.4): big-endian reads a 64-bit word at idx, little-endian `bytes` bytes. */
-function integerRangeValue(f: Uint8Array, idx: number, format: number): bigint {
+export function integerRangeValue(f: Uint8Array, idx: number, format: number): bigint {
   const bits = (format & 63) + 1;
   if (format & 0x80) {
     const bytes = Math.ceil(bits / 8);
