@@ -134,3 +134,40 @@ test('the status table covers every error code with a 4xx or 5xx status', async 
   const { ERROR_RESPONSES } = await import('../../src/controller/api/status-table.js');
   for (const [code, r] of Object.entries(ERROR_RESPONSES)) assert.ok(r.status >= 400 && r.status < 600, code);
 });
+
+test('hostile bodies: deep nesting and huge arrays are answered quickly and bounded', async () => {
+  const g = fixture();
+  try {
+    await call(g.app, 'POST', NET, {});
+    const deep = '{"name":"x","dns":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
+    const t0 = Date.now();
+    const r1 = await call(g.app, 'POST', NET, deep);
+    assert.ok(r1.status === 400, r1.body.slice(0, 200));
+    const routes = Array.from({ length: 40_000 }, (_, i) => ({ target: `10.${(i >> 8) & 255}.${i & 255}.0/24` }));
+    const r2 = await call(g.app, 'POST', NET, { routes, rules: Array.from({ length: 30_000 }, () => ({ type: 'ACTION_DROP' })) });
+    assert.equal(r2.status, 200);
+    assert.equal(r2.json.routes.length, 16384);
+    assert.equal(r2.json.rules.length, 16384);
+    const ips = Array.from({ length: 20_000 }, (_, i) => `10.1.${(i >> 8) & 255}.${i & 255}`);
+    const r3 = await call(g.app, 'POST', `${NET}/member/aabbccddee`, { ipAssignments: ips });
+    assert.equal(r3.json.ipAssignments.length, 16384);
+    assert.ok(Date.now() - t0 < 20_000);
+  } finally {
+    await g.close();
+  }
+});
+
+test('a closed store: GET /controller says 503 databaseReady false, other routes 503', async () => {
+  const g = fixture();
+  try {
+    await g.store.close();
+    const r = await call(g.app, 'GET', '/controller');
+    assert.equal(r.status, 503);
+    assert.match(r.body, /"databaseReady": false/);
+    const n = await call(g.app, 'GET', '/controller/network');
+    assert.equal(n.status, 503);
+    assert.equal(n.json.error, 503);
+  } finally {
+    await g.close();
+  }
+});
