@@ -2,6 +2,24 @@
  * The network controller: networks and members in a store, the reference's POST normalization,
  * IP assignment, the data side of config requests, a change feed for the config pusher, and the
  * `/controller` HTTP API as a fastify plugin.
+ *
+ * Compatible with ZeroTier One 1.14.1's embedded controller (controller.md) except, deliberately:
+ * - Member ids (and network ids) are stored lower-case; the reference keeps a member id's case.
+ * - Malformed JSON, non-object bodies and fields of a wrong type or unusable value are 400 with a
+ *   JSON body naming the field (`{"error":400,"field":...,"message":...}`); the reference answers
+ *   500 for some (a number in ipAssignments) and silently coerces others (mtu "abc" → 2800).
+ *   The coercions the spec documents (bools from "true"/1, ints from numeric strings, names from
+ *   numbers, enableBroadcast null → false) are accepted; invalid entries inside routes, pools,
+ *   rules, tags and ipAssignments are dropped as the reference drops them.
+ * - `rulesSource` is stored and compiled (the reference drops it); a compile error is 400 with
+ *   line and column.
+ * - `authTokens: null` posted stays null (the reference turns it into `[null]`), and
+ *   `dns.domain` must be a string or null, `dns.servers` strings, so every object we serve can be
+ *   posted back unchanged.
+ * - Member tags stay sorted by id when defaults are added at a config request.
+ * - Bodies over 16 MiB are 413.
+ * Not here (the host server's job): the loopback/allowManagementFrom rule, JSONP, and the empty
+ * 404 for unknown paths (createControllerServer shows all but JSONP). No SSO login flow.
  */
 export { ControllerError, type ControllerErrorCode, type RuleCompileDetails } from './errors.js';
 export { canonicalJson } from './canonical-json.js';
