@@ -321,3 +321,21 @@ test('close waits for a running transaction to finish', async () => {
   await again.close();
   cleanup();
 });
+
+test('a nested transaction fails instead of deadlocking; a listener may start its own transaction', async () => {
+  await withStore(async (store) => {
+    await assert.rejects(
+      store.transaction(async () => store.transaction(async () => {})),
+      /nested store transactions/,
+    );
+    const followUps: Promise<unknown>[] = [];
+    store.onChange((events) => {
+      if (events.some((e) => e.type === 'networkChanged' && e.network.name === 'first')) {
+        followUps.push(store.transaction(async (tx) => tx.putNetwork({ ...(await tx.getNetwork(NWID))!, name: 'second', revision: 2 })));
+      }
+    });
+    await store.transaction(async (tx) => tx.putNetwork({ ...newNetworkRecord(NWID, NOW), name: 'first', revision: 1 }));
+    await Promise.all(followUps);
+    assert.equal((await store.getNetwork(NWID))?.name, 'second');
+  });
+});

@@ -12,6 +12,7 @@
  * lose the last transactions (the reference's FileDB does not fsync either).
  */
 import Database from 'better-sqlite3';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ControllerError } from '../errors.js';
 import type { MemberRecord, NetworkRecord } from '../records.js';
@@ -19,7 +20,7 @@ import { AsyncMutex } from './async-mutex.js';
 import { ChangeFeed, ChangeLog } from './change-log.js';
 import { migrate } from './sqlite-schema.js';
 import { SqliteQueries } from './sqlite-queries.js';
-import type { ChangeListener, ControllerStore, MemberCounts, StoreTransaction } from './store.js';
+import type { ChangeListener, ControllerEvent, ControllerStore, MemberCounts, StoreTransaction } from './store.js';
 
 export interface SqliteStoreOptions {
   /** How long a transaction waits for another connection's write lock (default 10 s). */
@@ -36,6 +37,8 @@ export class SqliteControllerStore implements ControllerStore {
   private readonly writes: SqliteQueries;
   private readonly reads: SqliteQueries;
   private readonly mutex = new AsyncMutex();
+  /** Marks code running inside one of our transactions, so a nested call fails instead of deadlocking. */
+  private readonly inTransaction = new AsyncLocalStorage<true>();
   private readonly feed: ChangeFeed;
   private readonly lockTimeoutMs: number;
   private open = true;
@@ -109,23 +112,29 @@ export class SqliteControllerStore implements ControllerStore {
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     this.r();
+    if (this.inTransaction.getStore()) throw new Error('nested store transactions are not supported: use the transaction object');
     return this.mutex.run(async () => {
       this.r();
-      await this.beginImmediate();
-      const tx = new SqliteTransaction(this.writes);
-      let result: T;
-      try {
-        result = await work(tx);
-        tx.finish();
-        this.writer.exec('COMMIT');
-      } catch (e) {
-        tx.finish();
-        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
-        throw e;
-      }
-      this.feed.publish(tx.log.events());
+      const { result, events } = await this.inTransaction.run(true, () => this.runTransaction(work));
+      // Outside the transaction context, so a listener may start transactions of its own.
+      this.feed.publish(events);
       return result;
     });
+  }
+
+  private async runTransaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; events: ControllerEvent[] }> {
+    await this.beginImmediate();
+    const tx = new SqliteTransaction(this.writes);
+    try {
+      const result = await work(tx);
+      tx.finish();
+      this.writer.exec('COMMIT');
+      return { result, events: tx.log.events() };
+    } catch (e) {
+      tx.finish();
+      if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      throw e;
+    }
   }
 
   /** Waits for running transactions, then closes both connections. */
