@@ -75,7 +75,7 @@ test('a fresh database is created at the newest schema version', async () => {
   });
 });
 
-test('migration 1 → 2 fills the indexed columns and the IP table from existing documents', async () => {
+test('migrating from version 1 fills the indexed columns and the IP table from existing documents', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const path = join(dir, CONTROLLER_DB_FILE);
@@ -102,7 +102,7 @@ test('migration 1 → 2 fills the indexed columns and the IP table from existing
       await store.close();
     }
     const check = new Database(path, { readonly: true });
-    assert.equal(schemaVersion(check), 2);
+    assert.equal(schemaVersion(check), SCHEMA_VERSION);
     check.close();
   } finally {
     cleanup();

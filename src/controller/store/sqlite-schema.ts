@@ -59,6 +59,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'partial index of active bridges (listed at every config request)',
+    up(db) {
+      db.exec('CREATE INDEX member_active_bridge ON member (network_id, id) WHERE active_bridge = 1;');
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
