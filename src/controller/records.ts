@@ -173,11 +173,6 @@ export function newMemberRecord(nwid: string, memberId: string, now: number): Me
   };
 }
 
-/** Deep copy (records are plain JSON). */
-export function cloneRecord<T extends NetworkRecord | MemberRecord>(r: T): T {
-  return structuredClone(r);
-}
-
 /** Equal in every field but `revision`: the test the reference uses to decide whether a save changes anything. */
 export function sameIgnoringRevision(a: NetworkRecord | MemberRecord, b: NetworkRecord | MemberRecord): boolean {
   return canonicalJson({ ...a, revision: 0 }) === canonicalJson({ ...b, revision: 0 });
