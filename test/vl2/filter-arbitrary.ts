@@ -142,7 +142,7 @@ const configArb: fc.Arbitrary<NetworkFilterConfig> = fc
   })
   .map((c) => ({ networkId: NWID, self: SELF, ...c }));
 
-const peerArb: fc.Arbitrary<PeerCredentialsView | undefined> = fc.option(
+export const peerArb: fc.Arbitrary<PeerCredentialsView | undefined> = fc.option(
   fc.record({
     tags: fc.option(tagsArb, { nil: undefined }),
     capabilities: capabilitiesArb,

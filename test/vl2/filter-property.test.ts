@@ -14,6 +14,7 @@ import { OwnershipTable } from '../../src/core/vl2/filter/ownership.js';
 import {
   contextOf,
   filterCaseArb,
+  peerArb,
   filterRuleArb,
   frameArb,
   NWID,
@@ -88,6 +89,25 @@ test('filter property: the compiled form is cached per config and stays correct 
       bothAgree(() => contextOf(c), frames, c.inbound);
     }),
     { numRuns: 100 },
+  );
+});
+
+test('filter property: consecutive frames from different peers under one config agree (no state leaks between frames)', () => {
+  fc.assert(
+    fc.property(filterCaseArb, fc.array(peerArb, { minLength: 2, maxLength: 3 }), (c, peers) => {
+      const fastCtxs = peers.map((peer) => ({ ...contextOf(c), peer }));
+      const refCtxs = peers.map((peer) => ({ ...contextOf(c), peer }));
+      const reused = new FilterOutcome();
+      for (let round = 0; round < 3; round++) {
+        for (const [i, frame] of c.frames.entries()) {
+          const k = (i + round) % peers.length;
+          const fast = c.inbound ? filterIncoming(fastCtxs[k], frame, reused) : filterOutgoing(fastCtxs[k], frame, reused);
+          const ref = c.inbound ? referenceFilterIncoming(refCtxs[k], frame) : referenceFilterOutgoing(refCtxs[k], frame);
+          assert.deepEqual(plain(fast), plain(ref));
+        }
+      }
+    }),
+    { numRuns: 300 },
   );
 });
 

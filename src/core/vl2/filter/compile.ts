@@ -67,7 +67,8 @@ export const OP_INTEGER_RANGE = 51;
  * - IP_TOS: a mask, b start, c end. ICMP: a type, b code, c 1 to compare the code.
  * - ports, FRAME_SIZE: a start, b end. RANDOM: a probability.
  * - CHARACTERISTICS: a mask bits 32..63, b mask bits 0..31.
- * - tags: a id, b value, c our tag's value or -1 when we have none.
+ * - tags: a id, b value, c our tag's value or -1 when we have none, d the id's slot in the
+ *   config's tag-slot numbering (the evaluator caches the peer's value per slot per frame).
  * - INTEGER_RANGE: a idx, b format, c/d start high/low u32, e/f end high/low u32.
  */
 export class CompiledRule {
@@ -105,6 +106,8 @@ export interface CompiledFilterConfig {
   readonly rfc4193: Uint8Array | null;
   /** Peer capabilities compiled against this config (they need our tags and address). */
   readonly peerTables: WeakMap<readonly Rule[], CompiledTable>;
+  /** Tag id → slot, for every tag id any of this config's tables mentions. */
+  readonly tagSlots: Map<number, number>;
 }
 
 const compiledConfigs = new WeakMap<NetworkFilterConfig, CompiledFilterConfig>();
@@ -123,7 +126,7 @@ export function compiledConfig(config: NetworkFilterConfig): CompiledFilterConfi
 export function peerTable(config: NetworkFilterConfig, cc: CompiledFilterConfig, rules: readonly Rule[]): CompiledTable {
   let t = cc.peerTables.get(rules);
   if (t === undefined) {
-    t = compileRuleTable(rules, config);
+    t = compileRuleTable(rules, config, cc.tagSlots);
     cc.peerTables.set(rules, t);
   }
   return t;
@@ -132,20 +135,25 @@ export function peerTable(config: NetworkFilterConfig, cc: CompiledFilterConfig,
 function compileConfig(config: NetworkFilterConfig): CompiledFilterConfig {
   const ownIp = (ip: Uint8Array): Uint8Array | null =>
     config.staticIps.some((s) => s.length === 16 && s.every((b, i) => b === ip[i])) ? ip : null;
+  const tagSlots = new Map<number, number>();
   return {
     self: config.self,
-    base: compileRuleTable(config.rules, config),
-    capabilities: config.capabilities.map((c) => ({ id: c.id, table: compileRuleTable(c.rules, config) })),
+    base: compileRuleTable(config.rules, config, tagSlots),
+    capabilities: config.capabilities.map((c) => ({ id: c.id, table: compileRuleTable(c.rules, config, tagSlots) })),
     ndpEmulation: (config.flags & NETCONF_FLAG_NDP_EMULATION) !== 0n,
     sixPlane: ownIp(sixPlaneAddress(config.networkId, config.self)),
     rfc4193: ownIp(rfc4193Address(config.networkId, config.self)),
     peerTables: new WeakMap(),
+    tagSlots,
   };
 }
 
-/** Compiles one rule table for evaluation under `config` (our address, tags and flags). */
-export function compileRuleTable(rules: readonly Rule[], config: NetworkFilterConfig): CompiledTable {
-  const out = rules.map((r) => compileRule(r, config));
+/**
+ * Compiles one rule table for evaluation under `config` (our address, tags and flags); tag ids
+ * get slots in `tagSlots`, which all tables evaluated together must share.
+ */
+export function compileRuleTable(rules: readonly Rule[], config: NetworkFilterConfig, tagSlots = new Map<number, number>()): CompiledTable {
+  const out = rules.map((r) => compileRule(r, config, tagSlots));
   // Resume points for a false set: scan backwards so each entry knows the next stop.
   let nextStop = out.length;
   for (let i = out.length - 1; i >= 0; i--) {
@@ -157,7 +165,7 @@ export function compileRuleTable(rules: readonly Rule[], config: NetworkFilterCo
 
 const U32 = 0xffffffffn;
 
-function compileRule(r: Rule, config: NetworkFilterConfig): CompiledRule {
+function compileRule(r: Rule, config: NetworkFilterConfig, tagSlots: Map<number, number>): CompiledRule {
   const c = new CompiledRule();
   c.not = r.not ? 1 : 0;
   c.or = r.or ? 1 : 0;
@@ -270,6 +278,9 @@ function compileRule(r: Rule, config: NetworkFilterConfig): CompiledRule {
       c.b = r.value >>> 0;
       const local = config.tags.get(r.id >>> 0);
       c.c = local === undefined ? -1 : local >>> 0;
+      let slot = tagSlots.get(c.a);
+      if (slot === undefined) tagSlots.set(c.a, (slot = tagSlots.size));
+      c.d = slot;
       break;
     }
     case 'MATCH_INTEGER_RANGE': {
