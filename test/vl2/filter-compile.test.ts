@@ -5,7 +5,9 @@ import * as compile from '../../src/core/vl2/filter/compile.js';
 import { compiledConfig, compileRuleTable, peerTable } from '../../src/core/vl2/filter/compile.js';
 import { OwnershipTable } from '../../src/core/vl2/filter/ownership.js';
 import { RULE_TYPE, type Rule } from '../../src/core/vl2/rules-codec.js';
-import type { NetworkFilterConfig } from '../../src/core/vl2/filter/types.js';
+import type { FilterFrame, NetworkFilterConfig } from '../../src/core/vl2/filter/types.js';
+import { filterOutgoing } from '../../src/core/vl2/filter/filter.js';
+import { referenceFilterOutgoing } from '../../src/core/vl2/filter/reference.js';
 
 const m = { not: false, or: false };
 
@@ -121,4 +123,30 @@ test('compile: IPv4 prefixes are pre-shifted, IPv6 masks pre-built and impossibl
   assert.deepEqual([...t.rules[2].bytes!.subarray(16, 19)], [0xff, 0x80, 0]);
   assert.equal(t.rules[2].c, 0);
   assert.equal(t.rules[3].c, 1);
+});
+
+test('compile: tag slots are bounded; ids past the bound stay correct through direct lookups', () => {
+  const rules: Rule[] = Array.from({ length: compile.MAX_TAG_SLOTS + 5 }, (_, i) => ({ type: 'MATCH_TAG_RECEIVER', ...m, id: i, value: 0 }) as Rule);
+  const cc = compiledConfig(config(rules));
+  assert.equal(cc.tagSlots.size, compile.MAX_TAG_SLOTS);
+  assert.equal(cc.base.rules[compile.MAX_TAG_SLOTS + 4].d, compile.TAG_SLOT_UNCACHED);
+});
+
+test('filter: a tag rule past the slot bound is evaluated like any other', () => {
+  const far = compile.MAX_TAG_SLOTS + 4;
+  const rules: Rule[] = [
+    ...Array.from({ length: far }, (_, i) => ({ type: 'MATCH_TAG_RECEIVER', not: false, or: true, id: i, value: 999 }) as Rule),
+    { type: 'MATCH_TAG_RECEIVER', ...m, id: far, value: 9 },
+    { type: 'ACTION_ACCEPT', ...m },
+  ];
+  const cfg = config(rules);
+  const frame: FilterFrame = { ztSource: cfg.self, ztDest: 2, macSource: 1, macDest: 2, etherType: 0x0800, data: new Uint8Array(40), offset: 0, length: 40 };
+  for (const [value, verdict] of [
+    [9, 'accept'],
+    [8, 'drop'],
+  ] as const) {
+    const ctx = { config: cfg, peer: { tags: new Map([[far, value]]), capabilities: [], ownership: undefined }, random: () => 0 };
+    assert.equal(filterOutgoing(ctx, frame).verdict, verdict);
+    assert.equal(referenceFilterOutgoing(ctx, frame).verdict, verdict);
+  }
 });

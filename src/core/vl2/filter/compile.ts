@@ -164,6 +164,10 @@ export function compileRuleTable(rules: readonly Rule[], config: NetworkFilterCo
 }
 
 const U32 = 0xffffffffn;
+/** Bound on cached tag ids per config; ids beyond it are looked up on every use. */
+export const MAX_TAG_SLOTS = 1024;
+/** A slot number past any cache: the evaluator then looks the tag up directly. */
+export const TAG_SLOT_UNCACHED = 0x7fffffff;
 
 function compileRule(r: Rule, config: NetworkFilterConfig, tagSlots: Map<number, number>): CompiledRule {
   const c = new CompiledRule();
@@ -279,8 +283,8 @@ function compileRule(r: Rule, config: NetworkFilterConfig, tagSlots: Map<number,
       const local = config.tags.get(r.id >>> 0);
       c.c = local === undefined ? -1 : local >>> 0;
       let slot = tagSlots.get(c.a);
-      if (slot === undefined) tagSlots.set(c.a, (slot = tagSlots.size));
-      c.d = slot;
+      if (slot === undefined && tagSlots.size < MAX_TAG_SLOTS) tagSlots.set(c.a, (slot = tagSlots.size));
+      c.d = slot ?? TAG_SLOT_UNCACHED;
       break;
     }
     case 'MATCH_INTEGER_RANGE': {

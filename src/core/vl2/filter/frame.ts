@@ -3,6 +3,9 @@
  * reference's exact notion of "present": the IPv4 header is trusted when the payload has 20
  * bytes, IPv6 when it has 40, the IPv6 upper-layer header is found by the §8.4 extension walk.
  *
+ * There is no VLAN field: 1.14 never parses 802.1Q tags (the VLAN id it filters on is always 0),
+ * so VLAN rules compile to constants.
+ *
  * No allocation: one FrameFacts is refilled per frame. Hostile input is safe by construction —
  * every read is either behind a length check or goes through `byteAt`, which yields 0 past the
  * end. Values that a rule would treat as a hard no-match are encoded as -1 (or NONE_* below).
