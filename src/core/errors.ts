@@ -41,7 +41,18 @@ export type DropReason =
   | 'from_self'
   | 'queue_full'
   | 'queue_expired'
-  | 'unusable_path';
+  | 'unusable_path'
+  // VL2 drops (src/core/vl2/): authenticated packets and local frames the network rules refuse.
+  | 'network_unknown'
+  | 'not_member'
+  | 'not_from_controller'
+  | 'bad_config'
+  | 'old_config'
+  | 'filtered'
+  | 'bridging_denied'
+  | 'multicast_disabled'
+  | 'broadcast_disabled'
+  | 'unsendable';
 
 export class DecodeError extends Error {
   constructor(

@@ -84,3 +84,36 @@ export const TZ_MEMBERSHIP_MAX_COOS = 16;
 export const TZ_MEMBERSHIP_MAX_REVOCATIONS = 1024;
 /** Remote members tracked per network; new members beyond it are refused. */
 export const TZ_MAX_MEMBERSHIPS_PER_NETWORK = 65_536;
+
+// ---- Config transport (spec §9) --------------------------------------------------------------
+/** Dictionary bytes per config chunk the reference sends: (7 × 1432) − (28 + 256). */
+export const ZT_NETWORKCONFIG_CHUNK_DATA_SIZE = 9740;
+/** Config updates being reassembled at once (the least recently touched slot is reused). */
+export const ZT_NETWORK_MAX_INCOMING_UPDATES = 3;
+/** Chunk flag: forward the chunk to every other member (1.14 controllers never set it). */
+export const ZT_NETWORKCONFIG_CHUNK_FLAG_FAST_PROPAGATE = 0x01;
+/** A controller accepts LIKE and answers GATHER from a member it configured this recently (§14.6). */
+export const ZT_LOCAL_CONTROLLER_AUTHORIZATION_TIMEOUT = 180_000;
+
+// ---- Frames, multicast and bridging (spec §10–§13) ----------------------------------------------
+/** Longest Ethernet payload carried in a multicast; longer frames are cut to this. */
+export const ZT_MULTICAST_MAX_FRAME_LENGTH = 10_000;
+/** Recipients of one MULTICAST_GATHER round (root, controller, anchors, replicators). */
+export const ZT_MULTICAST_MAX_GATHER_RECIPIENTS = 16;
+/** Active bridges a frame for an unknown bridged MAC is sent to at most. */
+export const ZT_MAX_BRIDGE_SPAM = 32;
+/** Groups wanted by hosts behind a bridge are forgotten this long after they were last seen. */
+export const TZ_BRIDGED_GROUP_EXPIRE = 1_200_000;
+/**
+ * Learned (MAC → bridge) routes per network. The reference allows 67 108 864; we keep a bound
+ * that fits memory, with its eviction (all routes of the bridge owning the most).
+ */
+export const TZ_MAX_BRIDGE_ROUTES = 65_536;
+/** Bounds on the multicast member table (the reference's is unbounded): groups, and entries in all. */
+export const TZ_MULTICAST_MAX_GROUPS = 65_536;
+export const TZ_MULTICAST_MAX_MEMBER_ENTRIES = 1_048_576;
+/** Inbound VL2 packets waiting for a sender's credentials (or a signer's identity), each for 5 s. */
+export const TZ_VL2_RECEIVE_QUEUE_SIZE = 64;
+export const TZ_VL2_RECEIVE_QUEUE_TIMEOUT = 5_000;
+/** (network, member) pairs a local controller remembers having configured. */
+export const TZ_LOCAL_CONTROLLER_MAX_MEMBERS = 65_536;
