@@ -71,8 +71,10 @@ export interface PathStatus {
   active: boolean;
   /** Silent for 243 s: no longer used. */
   expired: boolean;
-  /** The path we would send on now. */
+  /** The path we would send on now (false for all while a dead direct path is bypassed via a root). */
   preferred: boolean;
+  /** Not active and a probe on it went unanswered: traffic goes through a root meanwhile. */
+  dead: boolean;
   /** 0n unless the address is in a trusted physical network. */
   trustedPathId: bigint;
 }
@@ -234,6 +236,7 @@ export class Node {
     const topo = this.rt.topology;
     for (const peer of topo.peers.values()) {
       const best = peer.bestPath(now);
+      const route = this.rt.sw.routeTo(now, peer, best);
       out.push({
         address: addressToString(peer.address),
         role: topo.role(peer.address),
@@ -249,7 +252,8 @@ export class Node {
           lastReceive: p.lastReceive === NEVER ? 0 : p.lastReceive,
           active: p.alive(now),
           expired: p.expired(now),
-          preferred: p === best,
+          dead: p.dead(now),
+          preferred: p === route,
           trustedPathId: this.rt.trustedPaths.idFor(p.address),
         })),
       });

@@ -34,6 +34,8 @@ export interface CorePathStatus {
   active: boolean;
   expired: boolean;
   preferred: boolean;
+  /** Bypassed through a root: not active and a probe on it went unanswered. */
+  dead?: boolean;
   trustedPathId?: bigint | number;
 }
 

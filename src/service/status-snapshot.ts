@@ -39,6 +39,7 @@ export interface SnapshotPeer {
     active: boolean;
     expired: boolean;
     preferred: boolean;
+    dead: boolean;
     trustedPathId: string;
   }[];
 }
@@ -72,6 +73,7 @@ export function takeSnapshot(node: CoreNode, sockets: BoundSocket[], userMessage
         active: path.active,
         expired: path.expired,
         preferred: path.preferred,
+        dead: path.dead ?? false,
         trustedPathId: String(path.trustedPathId ?? 0),
       })),
     })),

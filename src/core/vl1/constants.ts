@@ -101,3 +101,20 @@ export const ZT_SELFAWARENESS_ENTRY_TIMEOUT = 600_000;
 export const TZ_REASSEMBLY_MAX_ENTRIES = 64;
 /** An incomplete fragmented packet is dropped this long after its first piece arrived. */
 export const TZ_REASSEMBLY_TIMEOUT = 5_000;
+
+// ---- Implementation: dead-path fallback (TierZero's own; no wire change) -----------------
+// ZeroTier keeps sending on a direct path that went silently dead (a NAT mapping lost, a
+// firewall change) until the path expires, 243 s after its last receive. TierZero notices
+// sooner: sending on a path that has been quiet for TZ_PATH_PROBE_AFTER_SILENCE sends an ECHO
+// (HELLO for old peers) along; a path that is not alive (nothing received for
+// ZT_PATH_ALIVE_TIMEOUT) and has left such a probe unanswered for TZ_PATH_PROBE_ANSWER_TIMEOUT
+// is "dead", and traffic goes through the best root while the path keeps being probed every
+// TZ_DEAD_PATH_PROBE_INTERVAL. The first packet that comes back on it makes it alive again.
+// With steady traffic a blocked path is abandoned 19 s after its last receive (probe at 14 s,
+// unanswered 5 s by then); an idle peer's path is never judged dead without a fresh probe.
+/** Receive silence (ms) after which sending on a path also probes it (the heartbeat period). */
+export const TZ_PATH_PROBE_AFTER_SILENCE = ZT_PATH_HEARTBEAT_PERIOD;
+/** A probe unanswered this long (ms) counts as no answer: far above any real round trip. */
+export const TZ_PATH_PROBE_ANSWER_TIMEOUT = 3_000;
+/** Least gap (ms) between on-demand probes of one quiet or dead path. */
+export const TZ_DEAD_PATH_PROBE_INTERVAL = 2_000;

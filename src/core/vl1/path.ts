@@ -9,6 +9,9 @@
 import type { LocalSocket } from '../host.js';
 import { type InetAddress, IpScope, inetAddressEquals, inetAddressIpEquals, ipScope } from './inet-address.js';
 import {
+  TZ_DEAD_PATH_PROBE_INTERVAL,
+  TZ_PATH_PROBE_AFTER_SILENCE,
+  TZ_PATH_PROBE_ANSWER_TIMEOUT,
   ZT_PATH_ALIVE_TIMEOUT,
   ZT_PATH_HEARTBEAT_PERIOD,
   ZT_PEER_PATH_EXPIRATION,
@@ -32,6 +35,10 @@ export class Path {
   lastTrustEstablishedReceive = NEVER;
   /** Last OK(ECHO) we sent back over this path (ECHO reply rate limit, spec 9.7). */
   lastEchoReply = NEVER;
+  /** Last probe (a HELLO or ECHO, which the peer answers) sent on this path. */
+  lastProbe = NEVER;
+  /** First probe sent since the last receive: how long the path has left a question unanswered. */
+  unansweredProbeSince = NEVER;
 
   constructor(
     readonly localSocket: LocalSocket,
@@ -52,10 +59,35 @@ export class Path {
 
   received(now: number): void {
     this.lastReceive = now;
+    this.unansweredProbeSince = NEVER;
   }
 
   sent(now: number): void {
     this.lastSend = now;
+  }
+
+  /** A packet the peer answers (HELLO, ECHO) went out on this path. */
+  probed(now: number): void {
+    this.lastSend = now;
+    this.lastProbe = now;
+    if (this.unansweredProbeSince === NEVER) this.unansweredProbeSince = now;
+  }
+
+  /**
+   * Traffic on this path should carry a probe: nothing received for a heartbeat period (so the
+   * peer's own traffic is not answering for us) and no probe in the last 2 s.
+   */
+  wantsProbe(now: number): boolean {
+    return now - this.lastReceive >= TZ_PATH_PROBE_AFTER_SILENCE && now - this.lastProbe >= TZ_DEAD_PATH_PROBE_INTERVAL;
+  }
+
+  /**
+   * Silently dead, as far as we can tell (TierZero's fallback rule, see constants.ts): not alive,
+   * and a probe sent on it since its last receive has gone unanswered for 3 s. A path that was
+   * merely idle is never dead: it has no unanswered probe until traffic resumes and asks.
+   */
+  dead(now: number): boolean {
+    return !this.alive(now) && this.unansweredProbeSince !== NEVER && now - this.unansweredProbeSince >= TZ_PATH_PROBE_ANSWER_TIMEOUT;
   }
 
   /** Something was received on it recently enough to believe it works. */

@@ -123,14 +123,36 @@ export class Switch {
 
   /** Sends now if any way to the peer exists; false (and nothing done) otherwise. */
   trySend(now: number, peer: Peer, packet: Uint8Array, encrypt: boolean): boolean {
-    let path = peer.bestPath(now);
-    if (!path) {
-      const relay = this.rt.topology.bestRoot(now, peer.address);
-      path = relay?.bestPath(now) ?? peer.anyPath();
-      if (!path) return false;
-    }
+    const best = peer.bestPath(now);
+    if (best) this.probeIfQuiet(now, peer, best);
+    const path = this.routeTo(now, peer, best);
+    if (!path) return false;
     this.sendOnPath(now, peer, path, packet, encrypt);
     return true;
+  }
+
+  /**
+   * The path a packet to `peer` goes out on now (`best` is its best direct path): that path
+   * unless it is dead, else the best root's path (relay), else any direct path, even a dead or
+   * expired one. Undefined if there is no way at all.
+   *
+   * The dead-path fallback is a deliberate difference from ZeroTier, which keeps sending on a
+   * silently dead path until it expires 243 s after its last receive (constants.ts has the rule
+   * and its timings). Roots are exempt: they are only reached at their own endpoints, and their
+   * liveness has its own rules (10.7).
+   */
+  routeTo(now: number, peer: Peer, best = peer.bestPath(now)): Path | undefined {
+    if (best && (!best.dead(now) || this.rt.topology.isUpstream(peer.address))) return best;
+    return this.rt.topology.bestRoot(now, peer.address)?.bestPath(now) ?? best ?? peer.anyPath();
+  }
+
+  /**
+   * Traffic on a direct path that has been quiet for 14 s also probes it (ECHO, or HELLO for old
+   * peers), at most every 2 s: a dead path is noticed within 19 s of its last receive, and a
+   * path that comes back is used again as soon as it answers. Not for roots (see routeTo).
+   */
+  private probeIfQuiet(now: number, peer: Peer, best: Path): void {
+    if (best.wantsProbe(now) && !this.rt.topology.isUpstream(peer.address)) this.attemptToContactAt(now, peer, best.localSocket, best.address);
   }
 
   /**
@@ -161,7 +183,11 @@ export class Switch {
    */
   sendDirect(now: number, peer: Peer, localSocket: LocalSocket, to: InetAddress, packet: Uint8Array, suite: ArmorCipherSuite, expectReply = false): void {
     this.writeArmored(peer.key, localSocket, to, packet, suite, expectReply);
-    peer.findPath(localSocket, to)?.sent(now);
+    const path = peer.findPath(localSocket, to);
+    if (!path) return;
+    // A packet the peer answers is a probe of the path: its silence then means something.
+    if (expectReply) path.probed(now);
+    else path.sent(now);
   }
 
   /** Armors with any key (also one of an identity we refuse to make a peer) and writes it. */
