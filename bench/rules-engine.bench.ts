@@ -111,9 +111,12 @@ const cases = Object.entries(frameHex).map(([name, hex]) => ({ name, etherType: 
 console.log(`base rules: ${rules.length} entries; capabilities: ${caps.map((c) => `${c.id} (${c.rules.length})`).join(', ')}`);
 
 const out = new FilterOutcome();
+/** ns per call: best of 5 samples (the machine is shared; the best is closest to the real cost). */
 function nsPerFrame(fn: () => void): number {
-  const samples = [0, 1, 2].map(() => 1e9 / opsPerSecond(fn, 400));
-  return median(samples);
+  return Math.min(...timings(fn));
+}
+function timings(fn: () => void): number[] {
+  return [0, 1, 2, 3, 4].map(() => 1e9 / opsPerSecond(fn, 250));
 }
 
 for (const c of cases) {
@@ -126,10 +129,11 @@ for (const c of cases) {
     const verdict = `${out.verdict}${out.capabilityId >= 0 ? ` via cap ${out.capabilityId}` : ''} (base ${out.baseResult})`;
     const ref1 = ref();
     if (ref1.verdict !== out.verdict) throw new Error('fast and reference disagree');
-    const fastNs = nsPerFrame(fast);
+    const fastSamples = timings(fast);
+    const fastNs = Math.min(...fastSamples);
     const refNs = nsPerFrame(ref);
     console.log(
-      `${inbound ? 'in ' : 'out'} ${c.name.padEnd(18)} ${verdict.padEnd(34)} fast ${fmt(fastNs, 0).padStart(6)} ns/frame (${fmt(1e9 / fastNs / 1e6, 2)} M frames/s)   reference ${fmt(refNs, 0).padStart(7)} ns/frame   x${fmt(refNs / fastNs, 1)}`,
+      `${inbound ? 'in ' : 'out'} ${c.name.padEnd(18)} ${verdict.padEnd(34)} fast ${fmt(fastNs, 0).padStart(5)} ns/frame (median ${fmt(median(fastSamples), 0)}; ${fmt(1e9 / fastNs / 1e6, 2)} M frames/s)   reference ${fmt(refNs, 0).padStart(6)} ns/frame   x${fmt(refNs / fastNs, 1)}`,
     );
   }
 }
@@ -144,9 +148,10 @@ console.log(`precompiling the ${rules.length}-entry table: ${fmt(compileNs / 100
 // Allocation per frame on the fast path with a reused outcome (no TEE fired on these frames).
 const mixed = cases.flatMap((c) => [frameOf(c.hex, true, c.etherType)]);
 const gc = (globalThis as { gc?: () => void }).gc;
+for (let i = 0; i < 50_000; i++) filterIncoming(inCtx, mixed[i % mixed.length], out);
 gc?.();
 const before = process.memoryUsage().heapUsed;
-const N = 200_000;
+const N = 500_000;
 for (let i = 0; i < N; i++) filterIncoming(inCtx, mixed[i % mixed.length], out);
 const after = process.memoryUsage().heapUsed;
 console.log(`heap growth over ${N} inbound frames: ${fmt((after - before) / N, 2)} B/frame${gc ? '' : ' (run node --expose-gc for a clean figure)'}`);

@@ -69,6 +69,8 @@ class Engine {
   peer: PeerCredentialsView | undefined = undefined;
   inbound = false;
   ztSource: Address = 0;
+  /** The frame's own destination; every table starts from it. */
+  frameDest: Address = 0;
   macSource: MAC = 0;
   macDest: MAC = 0;
   /** CHARACTERISTICS high word from direction and destination MAC. */
@@ -98,6 +100,7 @@ class Engine {
     this.peer = ctx.peer;
     this.inbound = inbound;
     this.ztSource = frame.ztSource;
+    this.frameDest = frame.ztDest;
     this.macSource = frame.macSource;
     this.macDest = frame.macDest;
     let high = inbound ? CHR_INBOUND : 0;
@@ -128,10 +131,12 @@ class Engine {
   /**
    * One rule table (the reference's _doZtFilter), §8.3. Case labels are literal opcodes (equal
    * to the §8.1 type codes): V8 turns a switch into a jump table only when its labels are
-   * literals, which halves the cost per rule compared with named constants.
+   * literals, which halves the cost per rule compared with named constants. The destination
+   * comes from `frameDest`, not an argument: a 40-bit address is a double, and passing one to
+   * this (never inlined) method would box it on every call.
    */
-  run(table: CompiledTable, ztDest: Address): number {
-    this.ztDest = ztDest;
+  run(table: CompiledTable): number {
+    this.ztDest = this.frameDest;
     this.tee = 0;
     this.teeLength = 0;
     this.teeWatch = false;
@@ -444,7 +449,7 @@ export function filterOutgoing(ctx: FilterContext, frame: FilterFrame, out: Filt
   e.begin(ctx, frame, false);
   try {
     const cc = e.cc!;
-    const base = e.run(cc.base, frame.ztDest);
+    const base = e.run(cc.base);
     recordBase(out, base);
     const baseTee = e.tee;
     const baseTeeLength = e.teeLength;
@@ -454,7 +459,7 @@ export function filterOutgoing(ctx: FilterContext, frame: FilterFrame, out: Filt
     if (base === NO_MATCH) {
       const caps = cc.capabilities;
       for (let i = 0; i < caps.length; i++) {
-        const c = e.run(caps[i].table, frame.ztDest);
+        const c = e.run(caps[i].table);
         if (c === DROP || c === NO_MATCH) continue;
         accepted = true;
         finalDest = e.ztDest;
@@ -488,7 +493,7 @@ export function filterIncoming(ctx: FilterContext, frame: FilterFrame, out: Filt
   e.begin(ctx, frame, true);
   try {
     const cc = e.cc!;
-    const base = e.run(cc.base, frame.ztDest);
+    const base = e.run(cc.base);
     recordBase(out, base);
     const baseTee = e.tee;
     const baseTeeLength = e.teeLength;
@@ -498,7 +503,7 @@ export function filterIncoming(ctx: FilterContext, frame: FilterFrame, out: Filt
     if (base === NO_MATCH && ctx.peer !== undefined) {
       const caps = ctx.peer.capabilities;
       for (let i = 0; i < caps.length; i++) {
-        const c = e.run(peerTable(ctx.config, cc, caps[i].rules), frame.ztDest);
+        const c = e.run(peerTable(ctx.config, cc, caps[i].rules));
         if (c === DROP || c === NO_MATCH) continue;
         verdict = c === SUPER_ACCEPT ? 2 : 1;
         finalDest = e.ztDest;
