@@ -1,7 +1,9 @@
 /**
  * The network controller: networks and members in a store, the reference's POST normalization,
- * IP assignment, the data side of config requests, a change feed for the config pusher, and the
- * `/controller` HTTP API as a fastify plugin.
+ * IP assignment, the data side of config requests, a change feed, the config service that
+ * answers members' config requests with signed configs and pushes updates and revocations
+ * (config-service.ts, the core's LocalNetworkController), and the `/controller` HTTP API as a
+ * fastify plugin.
  *
  * Compatible with ZeroTier One 1.14.1's embedded controller (controller.md) except, deliberately:
  * - Member ids (and network ids) are stored lower-case; the reference keeps a member id's case.
@@ -18,6 +20,9 @@
  *   posted back unchanged.
  * - Member tags stay sorted by id when defaults are added at a config request.
  * - Bodies over 16 MiB are 413.
+ * - A config request for a network of another controller is answered OBJ_NOT_FOUND (the
+ *   reference ignores it), and our own member saves while answering a request do not trigger a
+ *   second (push) config to that member (the reference pushes again).
  * Not here (the host server's job): the loopback/allowManagementFrom rule, JSONP, and the empty
  * 404 for unknown paths (createControllerServer shows all but JSONP). No SSO login flow.
  */
@@ -29,6 +34,18 @@ export { parseMemberPatch, applyMemberPatch, type MemberPatch } from './member-p
 export { compileRulesSource } from './rules-source.js';
 export { assignAddresses, parseNetworkRoutes, secureRandom64, type AssignmentResult, type ParsedRoute, type Random64 } from './ip-assignment.js';
 export { resolveConfigRequest, type ConfigRequest, type ConfigRequestMetadata, type ConfigDecision } from './config-request.js';
+export {
+  ControllerConfigService,
+  CONFIG_SERVICE_HOUSEKEEPING_MS,
+  type ControllerConfigServiceOptions,
+  type ConfigServiceLogger,
+  type ConfigServiceStats,
+} from './config-service.js';
+export { issueNetworkConfig, type ConfigContents, type SsoFields } from './config-issuer.js';
+export { buildConfigContents, DEFAULT_SSO_INFO, type SsoInfoSource } from './config-contents.js';
+export { readRequestMetadata } from './request-metadata.js';
+export { ONLINE_WINDOW_MS, MIN_REQUEST_INTERVAL_MS } from './member-sessions.js';
+export type { ConfigErrorCode, ConfigReply, ConfigPushSink, LocalNetworkController } from './vl2-link.js';
 export { NetworkController, CONTROLLER_API_VERSION, type NetworkControllerOptions, type NetworkWithMeta } from './network-controller.js';
 export type { ControllerStore, StoreTransaction, StoreReader, ControllerEvent, ChangeListener, MemberCounts } from './store/store.js';
 export { SqliteControllerStore, type SqliteStoreOptions } from './store/sqlite-store.js';
