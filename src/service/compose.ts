@@ -4,8 +4,10 @@
  * lifetime. Everything below it receives what it needs; nothing reaches back up.
  *
  * Start-up order (fail fast, before anything is bound): home directory, local.conf, identity,
- * planet and moons, root check (root mode), ports, core, sockets. Every failure a user can fix
- * is a FatalError with a message and an exit code.
+ * auth token, planet and moons, root check (root mode), ports, core (+ VL2 and the embedded
+ * controller), sockets, the local API on TCP at the primary port (loopback), then the networks
+ * of networks.d are rejoined. Every failure a user can fix is a FatalError with a message and
+ * an exit code.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -16,7 +18,14 @@ import { ZT_DEFAULT_PORT } from '../core/vl1/constants.js';
 import type { Identity } from '../core/vl1/identity.js';
 import { IpScope, inetAddressToString, ipScope } from '../core/vl1/inet-address.js';
 import { type World } from '../core/vl1/world.js';
+import { ControllerConfigService } from '../controller/config-service.js';
+import { controllerApi } from '../controller/api/controller-api.js';
+import type { ControllerStore } from '../controller/store/store.js';
 import { loadNativeCrypto } from '../native/load.js';
+import type { ApiContext } from './api/api-context.js';
+import { loadOrCreateAuthToken } from './api/auth-token.js';
+import { LocalApiServer, buildLocalApi } from './api/local-api.js';
+import type { CoreVl2, CreateVl2 } from './core-vl2.js';
 import { BackgroundTimer, type Timers, realTimers } from './background-timer.js';
 import { type LocalInterfaceAddress, flattenInterfaces, selectBindAddresses, wildcardAddresses } from './bind-plan.js';
 import type { CoreNode, CoreNodeOptions, CreateNode } from './core-node.js';
@@ -26,7 +35,13 @@ import { loadOrCreateIdentity } from './identity-files.js';
 import { type LocalConf, defaultLocalConf, parseLocalConf } from './local-conf.js';
 import { type ServiceLogger, createLogger } from './logger.js';
 import { type PortProbe, chooseRandomPort, choosePrimaryPort, probeUdpPort } from './ports.js';
+import { type IpCommandRunner, iproute2 } from './networks/ip-command.js';
+import { MULTICAST_SCAN_MS, NetworkPorts } from './networks/network-ports.js';
+import { NetworksDir } from './networks/networks-dir.js';
 import { ServiceHost, pathPolicyOf } from './service-host.js';
+import { LinuxTapFactory } from './tap/linux-tap.js';
+import { parseDeviceMap } from './tap/tap-name.js';
+import type { TapFactory } from './tap/tap-device.js';
 import { StateStore } from './state-store.js';
 import { takeSnapshot } from './status-snapshot.js';
 import { type BoundSocket, UdpSockets } from './udp-sockets.js';
@@ -58,12 +73,23 @@ export interface ServiceDeps {
   generateIdentity?: () => Identity;
   /** SO_RCVBUF/SO_SNDBUF to request per socket. */
   socketBufferBytes?: number;
+  /** The VL2 layer; without it the service is VL1 only (networks can be joined but get no config). */
+  createVl2?: CreateVl2;
+  /** Network ports (default: real Linux TAP devices). */
+  taps?: TapFactory;
+  /** Runs `ip` for managed addresses and routes (default: iproute2). */
+  ip?: IpCommandRunner;
+  /** Opens the embedded controller's store; undefined = no controller. */
+  openControllerStore?: (home: string) => ControllerStore;
 }
 
 /** The production dependencies (the core is loaded here, not at module load, for test fakes). */
 export async function productionDeps(verbose: boolean): Promise<ServiceDeps> {
   const { Node } = await import('../core/node.js');
+  const { openControllerStore } = await import('../controller/store/open-store.js');
   return {
+    createVl2: await loadVl2(),
+    openControllerStore: (home) => openControllerStore(home),
     createNode: (host, options, now) => new Node(host, options as never, now) as unknown as CoreNode,
     logger: createLogger(verbose),
     clock: Date.now,
@@ -85,6 +111,16 @@ export const PING_PEER_PERIOD_MS = 500;
 /** USER_MESSAGE type id of --ping-peer messages ("tzping"). */
 export const PING_USER_MESSAGE_TYPE = 0x747a70696e67n;
 export const PORT_FILE = 'zerotier-one.port';
+
+/** The service's parts beyond VL1 (all optional so VL1-only tests stay small). */
+export interface ServiceParts {
+  vl2?: CoreVl2;
+  networks: NetworkPorts;
+  api?: LocalApiServer;
+  controller?: { store: ControllerStore; service: ControllerConfigService };
+  authToken: string;
+  rawLocalConf: Record<string, unknown>;
+}
 
 export class RunningService {
   readonly ports: { primary: number; secondary: number };
@@ -110,10 +146,56 @@ export class RunningService {
     readonly store: StateStore,
     private conf: LocalConf,
     ports: { primary: number; secondary: number },
+    readonly parts: ServiceParts,
   ) {
     this.ports = { ...ports };
     this.lastOnlineAt = deps.clock();
-    this.timer = new BackgroundTimer((now) => node.processBackgroundTasks(now), deps.clock, deps.timers);
+    this.timer = new BackgroundTimer((now) => this.runBackgroundTasks(now), deps.clock, deps.timers);
+  }
+
+  /** The core, VL2 (when the Node does not drive it) and the controller's queued work. */
+  private runBackgroundTasks(now: number): number {
+    let next = this.node.processBackgroundTasks(now);
+    const vl2 = this.parts.vl2 as { processBackgroundTasks?: (now: number) => number } | undefined;
+    if (vl2 && typeof vl2.processBackgroundTasks === 'function' && !nodeDrivesVl2(this.node)) {
+      next = Math.min(next, vl2.processBackgroundTasks(now));
+    }
+    const controller = this.parts.controller?.service;
+    if (controller) next = Math.min(next, controller.processBackgroundTasks(now));
+    return next;
+  }
+
+  /** New work for the core (frames, joins, subscriptions): run its tasks soon. */
+  poke(): void {
+    this.timer.poke();
+  }
+
+  get networks(): NetworkPorts {
+    return this.parts.networks;
+  }
+
+  /** `config` of GET /status: local.conf as loaded, settings augmented with effective values. */
+  statusConfig(): Record<string, unknown> {
+    const raw = this.parts.rawLocalConf;
+    const rawSettings = raw.settings && typeof raw.settings === 'object' && !Array.isArray(raw.settings) ? (raw.settings as Record<string, unknown>) : {};
+    const s = this.conf.settings;
+    return {
+      ...raw,
+      settings: {
+        ...rawSettings,
+        allowTcpFallbackRelay: s.allowTcpFallbackRelay,
+        forceTcpRelay: s.forceTcpRelay,
+        homeDir: this.store.home,
+        listeningOn: this.udp.list().map((b) => inetAddressToString(b.address)),
+        portMappingEnabled: false,
+        primaryPort: this.ports.primary & 0xffff,
+        secondaryPort: this.ports.secondary & 0xffff,
+        tertiaryPort: 0,
+        softwareUpdate: typeof rawSettings.softwareUpdate === 'string' ? rawSettings.softwareUpdate : 'disable',
+        softwareUpdateChannel: typeof rawSettings.softwareUpdateChannel === 'string' ? rawSettings.softwareUpdateChannel : 'release',
+        surfaceAddresses: [],
+      },
+    };
   }
 
   get log(): ServiceLogger {
@@ -151,6 +233,7 @@ export class RunningService {
       this.intervals.push(h);
     };
     every(INTERFACE_REFRESH_MS, () => this.refreshInterfaces());
+    every(MULTICAST_SCAN_MS, () => this.networks.scanMulticast());
     every(LOCAL_CONF_CHECK_MS, () => this.reloadLocalConfIfChanged());
     every(PEER_PRUNE_CHECK_MS, () => {
       const n = this.store.prunePeers(this.deps.clock(), PEER_FILE_MAX_AGE_MS);
@@ -187,6 +270,7 @@ export class RunningService {
     }
     await this.udp.sync(planBindAddresses(this.deps.interfaces(), this.conf), portList(this.ports));
     this.informCore();
+    await this.networks.resyncManaged();
   }
 
   private informCore(): void {
@@ -209,6 +293,7 @@ export class RunningService {
     }
     for (const note of next.conf.notes) this.log.warn(note);
     this.conf = next.conf;
+    this.parts.rawLocalConf = next.raw;
     this.host.policy = pathPolicyOf(next.conf);
     this.log.info('local.conf reloaded (port and trusted path changes need a restart)');
     void this.refreshInterfaces();
@@ -235,6 +320,17 @@ export class RunningService {
       this.stopping = (async () => {
         this.timer.stop();
         for (const h of this.intervals) clearInterval(h as NodeJS.Timeout);
+        await this.parts.api?.close().catch((e) => this.log.error({ err: e }, 'closing the local API failed'));
+        this.networks.close();
+        if (this.parts.controller) {
+          this.parts.controller.service.close();
+          try {
+            await this.parts.controller.service.idle();
+            await this.parts.controller.store.close();
+          } catch (e) {
+            this.log.error({ err: e }, 'closing the controller store failed');
+          }
+        }
         const shutdown = (this.node as { shutdown?: (now: number) => void }).shutdown;
         if (typeof shutdown === 'function') {
           try {
@@ -267,6 +363,7 @@ export async function startService(options: ServiceOptions, deps: ServiceDeps): 
 
   const { identity, created } = loadOrCreateIdentity(store, deps.generateIdentity);
   if (created) log.info(`generated a new identity ${addressToString(identity.address)} in ${home}`);
+  const authToken = loadOrCreateAuthToken(store);
 
   const { planet, source } = loadPlanet(store);
   const { moons, problems } = loadMoons(store);
@@ -318,7 +415,21 @@ export async function startService(options: ServiceOptions, deps: ServiceDeps): 
       })),
   };
   const node = deps.createNode(host, nodeOptions, deps.clock());
-  service = new RunningService(options, deps, identity, node, host, udp, store, conf, ports);
+  const networks = new NetworkPorts({
+    taps: deps.taps ?? new LinuxTapFactory({ deviceMap: readDeviceMap(home) }),
+    ip: deps.ip ?? iproute2,
+    dir: new NetworksDir(store),
+    log,
+    clock: deps.clock,
+    address: identity.address,
+    defer: (fn) => void deps.timers.setImmediate(fn),
+    poke: () => service?.poke(),
+  });
+  const vl2 = deps.createVl2?.(node, networks);
+  if (vl2) networks.attach(vl2);
+  const controller = vl2 ? openController(deps, home, identity, vl2, log, () => service?.poke()) : undefined;
+  const parts: ServiceParts = { vl2, networks, controller, authToken, rawLocalConf: confResult.raw };
+  service = new RunningService(options, deps, identity, node, host, udp, store, conf, ports, parts);
 
   const bound = await udp.sync(planBindAddresses(deps.interfaces(), conf), portList(ports));
   if (!bound.some((b) => b.address.port === primary)) {
@@ -326,6 +437,13 @@ export async function startService(options: ServiceOptions, deps: ServiceDeps): 
     throw new FatalError(`cannot bind UDP port ${primary} on any local address`);
   }
   store.writeAtomic(PORT_FILE, String(primary));
+  try {
+    parts.api = await startLocalApi(service, authToken, primary);
+  } catch (e) {
+    await service.stop(1);
+    throw e instanceof FatalError ? e : new FatalError(`cannot bind to local control interface port ${primary}: ${describeError(e)}`);
+  }
+  networks.restore();
   await service.begin();
   log.info(
     { listeningOn: bound.map((b) => inetAddressToString(b.address)), recvBuffer: bound[0]?.recvBufferBytes },
@@ -348,18 +466,95 @@ export function planBindAddresses(ifaces: NodeJS.Dict<NetworkInterfaceInfo[]>, c
   return chosen.length > 0 ? chosen : wildcardAddresses();
 }
 
-type ReadConf = { ok: true; conf: LocalConf } | { ok: false; message: string };
+type ReadConf = { ok: true; conf: LocalConf; raw: Record<string, unknown> } | { ok: false; message: string };
 
 function readLocalConf(path: string): ReadConf {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, conf: defaultLocalConf() };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, conf: defaultLocalConf(), raw: {} };
     return { ok: false, message: `cannot read ${path}: ${describeError(e)}` };
   }
   const parsed = parseLocalConf(text);
-  return parsed.ok ? { ok: true, conf: parsed.value } : { ok: false, message: `${parsed.error.message} (in ${path})` };
+  if (!parsed.ok) return { ok: false, message: `${parsed.error.message} (in ${path})` };
+  // Valid per parseLocalConf, so this parses to an object (or the text is blank).
+  const raw = text.trim() === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+  return { ok: true, conf: parsed.value, raw };
+}
+
+/** Whether the Node runs Vl2's background tasks itself (then the service must not). */
+function nodeDrivesVl2(node: CoreNode): boolean {
+  return (node as { drivesVl2BackgroundTasks?: boolean }).drivesVl2BackgroundTasks === true;
+}
+
+/** The core's Vl2, if this build has it (it is loaded like the Node, at start). */
+async function loadVl2(): Promise<CreateVl2 | undefined> {
+  const specifier = '../core/vl2/vl2.js';
+  let mod: { Vl2?: new (node: never, host: never) => CoreVl2 };
+  try {
+    mod = (await import(specifier)) as typeof mod;
+  } catch {
+    return undefined;
+  }
+  const Vl2 = mod.Vl2;
+  if (!Vl2) return undefined;
+  return (node, host) => {
+    const vl2 = new Vl2(node as never, host as never);
+    (node as { attachVl2?: (h: unknown) => void }).attachVl2?.(vl2);
+    return vl2;
+  };
+}
+
+/** The embedded controller: its store, its config service plugged into Vl2. Failure is logged, not fatal. */
+function openController(
+  deps: ServiceDeps,
+  home: string,
+  identity: Identity,
+  vl2: CoreVl2,
+  log: ServiceLogger,
+  poke: () => void,
+): ServiceParts['controller'] {
+  if (!deps.openControllerStore) return undefined;
+  let store: ControllerStore;
+  try {
+    store = deps.openControllerStore(home);
+  } catch (e) {
+    log.error(`the embedded controller is off: cannot open its store in ${home}: ${describeError(e)}`);
+    return undefined;
+  }
+  const service = new ControllerConfigService(store, identity, {
+    sink: vl2,
+    logger: { debug: (f, m) => log.debug(f, m), warn: (f, m) => log.warn(f, m) },
+    onWorkQueued: poke,
+  });
+  vl2.setController(service);
+  return { store, service };
+}
+
+async function startLocalApi(service: RunningService, token: string, port: number): Promise<LocalApiServer> {
+  const ctx: ApiContext = {
+    clock: service.deps.clock,
+    node: service.node,
+    networks: service.networks,
+    log: service.log,
+    statusConfig: () => service.statusConfig(),
+    localPortOf: (id) => service.sockets.find((b) => b.id === id)?.address.port ?? 0,
+  };
+  const controller = service.parts.controller;
+  const plugins = controller ? [controllerApi(controller.store, { controllerAddress: addressToString(service.identity.address), now: service.deps.clock })] : [];
+  const api = new LocalApiServer(buildLocalApi({ context: ctx, token: () => token, plugins }));
+  await api.listen(port);
+  return api;
+}
+
+/** Legacy `devicemap` (nwid=ifname lines), if present. */
+function readDeviceMap(home: string): Map<bigint, string> | undefined {
+  try {
+    return parseDeviceMap(readFileSync(join(home, 'devicemap'), 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function mtimeOf(path: string): number {
