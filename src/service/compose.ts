@@ -86,9 +86,11 @@ export interface ServiceDeps {
 /** The production dependencies (the core is loaded here, not at module load, for test fakes). */
 export async function productionDeps(verbose: boolean): Promise<ServiceDeps> {
   const { Node } = await import('../core/node.js');
+  const { Vl2 } = await import('../core/vl2/vl2.js');
   const { openControllerStore } = await import('../controller/store/open-store.js');
   return {
-    createVl2: await loadVl2(),
+    // Vl2's constructor attaches it to the Node as the Node's VL2 handler.
+    createVl2: (node, host) => new Vl2(node as unknown as InstanceType<typeof Node>, host),
     openControllerStore: (home) => openControllerStore(home),
     createNode: (host, options, now) => new Node(host, options as never, now) as unknown as CoreNode,
     logger: createLogger(verbose),
@@ -153,13 +155,10 @@ export class RunningService {
     this.timer = new BackgroundTimer((now) => this.runBackgroundTasks(now), deps.clock, deps.timers);
   }
 
-  /** The core, VL2 (when the Node does not drive it) and the controller's queued work. */
+  /** The core, VL2 (the Node does not drive it) and the controller's queued work. */
   private runBackgroundTasks(now: number): number {
     let next = this.node.processBackgroundTasks(now);
-    const vl2 = this.parts.vl2 as { processBackgroundTasks?: (now: number) => number } | undefined;
-    if (vl2 && typeof vl2.processBackgroundTasks === 'function' && !nodeDrivesVl2(this.node)) {
-      next = Math.min(next, vl2.processBackgroundTasks(now));
-    }
+    if (this.parts.vl2) next = Math.min(next, this.parts.vl2.processBackgroundTasks(now));
     const controller = this.parts.controller?.service;
     if (controller) next = Math.min(next, controller.processBackgroundTasks(now));
     return next;
@@ -481,29 +480,6 @@ function readLocalConf(path: string): ReadConf {
   // Valid per parseLocalConf, so this parses to an object (or the text is blank).
   const raw = text.trim() === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   return { ok: true, conf: parsed.value, raw };
-}
-
-/** Whether the Node runs Vl2's background tasks itself (then the service must not). */
-function nodeDrivesVl2(node: CoreNode): boolean {
-  return (node as { drivesVl2BackgroundTasks?: boolean }).drivesVl2BackgroundTasks === true;
-}
-
-/** The core's Vl2, if this build has it (it is loaded like the Node, at start). */
-async function loadVl2(): Promise<CreateVl2 | undefined> {
-  const specifier = '../core/vl2/vl2.js';
-  let mod: { Vl2?: new (node: never, host: never) => CoreVl2 };
-  try {
-    mod = (await import(specifier)) as typeof mod;
-  } catch {
-    return undefined;
-  }
-  const Vl2 = mod.Vl2;
-  if (!Vl2) return undefined;
-  return (node, host) => {
-    const vl2 = new Vl2(node as never, host as never);
-    (node as { attachVl2?: (h: unknown) => void }).attachVl2?.(vl2);
-    return vl2;
-  };
 }
 
 /** The embedded controller: its store, its config service plugged into Vl2. Failure is logged, not fatal. */

@@ -21,6 +21,10 @@ export interface CoreVl2 extends ConfigPushSink {
   multicastSubscribe(now: number, nwid: bigint, group: MulticastGroup): void;
   multicastUnsubscribe(now: number, nwid: bigint, group: MulticastGroup): void;
   setController(controller: LocalNetworkController | undefined): void;
+  /** The network's port failed (or recovered): its status becomes PORT_ERROR. */
+  setPortError(nwid: bigint, failed: boolean): void;
+  /** Timers; the host calls it beside node.processBackgroundTasks. Returns the next deadline. */
+  processBackgroundTasks(now: number): number;
 }
 
 export type CreateVl2 = (node: CoreNode, host: Vl2Host) => CoreVl2;

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { registerIdtool } from './idtool.js';
 import { registerService } from './service.js';
 import { registerRules } from './rules.js';
+import { registerNetworks } from './networks.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerIdtool, registerService, registerRules];
+export const COMMANDS: RegisterCommand[] = [registerIdtool, registerService, registerRules, registerNetworks];

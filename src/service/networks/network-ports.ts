@@ -136,6 +136,7 @@ export class NetworkPorts implements Vl2Host {
       this.deps.dir.markJoined(nwid);
       this.deps.dir.writeSettings(nwid, settings);
       this.vl2?.join(this.deps.clock(), nwid);
+      if (port.portError) this.vl2?.setPortError(nwid, true);
       this.deps.poke();
       this.log.info(`joined network ${networkIdToString(nwid)}${port.tap ? ` on ${port.tap.name}` : ''}`);
       this.queueApply(port);
@@ -235,6 +236,7 @@ export class NetworkPorts implements Vl2Host {
           port.tap = undefined;
           port.portError = message;
           port.managed?.forget();
+          this.vl2?.setPortError(nwid, true);
           this.log.error(`network ${networkIdToString(nwid)}: ${message}`);
         },
       });
