@@ -241,3 +241,39 @@ test('vl2 engine: a network this node controls is configured in-process', () => 
 function makeNetworkIdFor(controller: number, n: number): bigint {
   return makeNetworkId(controller, n);
 }
+
+function ipv4Packet(src: Uint8Array, dst: Uint8Array, text: string): Uint8Array {
+  const body = tagged(text);
+  const p = new Uint8Array(20 + body.length);
+  p[0] = 0x45;
+  p[2] = p.length >> 8;
+  p[3] = p.length & 0xff;
+  p[8] = 64;
+  p[9] = 17;
+  p.set(src, 12);
+  p.set(dst, 16);
+  p.set(body, 20);
+  return p;
+}
+
+test('vl2 engine: "chr ipauth" rules pass IPs a certificate of ownership covers and drop spoofed ones; trust is established', () => {
+  const SENDER_IP_AUTHENTICATED = 0x1000000000000000n;
+  const rules: Rule[] = [
+    { type: 'MATCH_ETHERTYPE', not: false, or: false, etherType: ETHERTYPE_IPV4 },
+    { type: 'MATCH_CHARACTERISTICS', not: true, or: false, characteristics: SENDER_IP_AUTHENTICATED },
+    DROP,
+    ACCEPT,
+  ];
+  const { net, nwid, m, controller } = world({ rules }, 2);
+  const [a, b] = m;
+  const aIp = ipv4Of(controller.members.get(a.address)!.ipv4);
+  const bIp = ipv4Of(controller.members.get(b.address)!.ipv4);
+  a.sendFrame(nwid, b.mac(nwid), ETHERTYPE_IPV4, ipv4Packet(aIp, bIp, 'genuine'));
+  a.sendFrame(nwid, b.mac(nwid), ETHERTYPE_IPV4, ipv4Packet(ipv4Of(250), bIp, 'spoofed'));
+  net.run(1_000);
+  assert.deepEqual(b.vhost.framesFrom(a.mac(nwid)).map((f) => new TextDecoder().decode(f.payload.subarray(20))), ['genuine']);
+  assert.ok((a.node.counters.drops.filtered ?? 0) >= 1);
+  const peerA = b.node.runtime.topology.getPeer(a.address)!;
+  assert.equal(peerA.isTrustEstablished(net.now), true);
+  assert.equal(peerA.isActive(net.now), true);
+});
