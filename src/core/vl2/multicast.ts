@@ -223,7 +223,10 @@ export class MulticastEngine {
 
   /** May `peer` tell us about (or ask about) members of `nwid`? (§10.3, §10.4) */
   private mayShare(now: number, network: Network | undefined, nwid: NetworkId, peer: Peer): boolean {
-    if (network && network.gate(peer.identity)) return true;
+    if (network && network.gate(peer.identity)) {
+      this.announceToIfDue(now, network, peer.address);
+      return true;
+    }
     return this.rt.vl1.topology.amRoot || this.rt.configuredMembers.recentlyAuthorized(now, nwid, peer.address);
   }
 
