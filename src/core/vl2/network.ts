@@ -94,6 +94,8 @@ export class Network {
   constructor(
     id: NetworkId,
     readonly self: Address,
+    /** Largest VL2 payload the node can send (credential pushes are split to fit). */
+    private readonly maxPayload: number,
   ) {
     this.id = id;
     this.controller = networkController(id);
@@ -155,7 +157,7 @@ export class Network {
     this._replicators = withRole(ZT_NETWORKCONFIG_SPECIALIST_TYPE_MULTICAST_REPLICATOR);
     this._amActiveBridge = this._activeBridges.includes(this.self);
     for (const bridge of this.bridgeRoutes.bridges()) if (!this._activeBridges.includes(bridge)) this.bridgeRoutes.forgetBridge(bridge);
-    this._credentialPayloads = credentialPushPayloads(nc.credentials);
+    this._credentialPayloads = credentialPushPayloads(nc.credentials, this.maxPayload);
     this.credentialEpoch++;
     return true;
   }

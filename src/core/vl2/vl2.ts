@@ -13,6 +13,14 @@
  * (unicast, rules, bridging), MulticastEngine (LIKE, GATHER, multicast fan-out) and
  * CredentialExchange (NETWORK_CREDENTIALS). This class dispatches packets, keeps the small
  * queue of packets waiting for a sender's credentials, and runs the timers.
+ *
+ * Deliberate differences from ZeroTier One 1.14 (none visible on the wire to a correct peer):
+ * - join sends the first config request at once, not at the next 5 s check;
+ * - a config whose controller timestamp is older than the one in force is refused, chunks that
+ *   overlap within an update are refused, and chunks of a finished update are ignored (replay);
+ * - config chunks are taken from the controller only: fast-propagate chunks relayed by members
+ *   (a flag 1.14 controllers never set) are neither accepted nor relayed;
+ * - every table is bounded (multicast members, learned bridge routes, waiting packets).
  */
 import { DecodeError } from '../errors.js';
 import type { Node } from '../node.js';
@@ -96,7 +104,7 @@ export class Vl2 implements Vl2Handler {
     this.tick(now);
     const id = BigInt.asUintN(64, nwid);
     if (this.rt.networks.has(id)) return;
-    const network = new Network(id, this.rt.address);
+    const network = new Network(id, this.rt.address, this.rt.maxPayload);
     this.rt.networks.set(id, network);
     this.rt.notify(network);
     this.client.request(now, network);
