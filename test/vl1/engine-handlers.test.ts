@@ -156,12 +156,35 @@ test('engine: RENDEZVOUS is obeyed only from a root', () => {
   assert.equal(out[0].data.length, 4);
   assert.equal(verbOf(open(alice, bob, out[1].data)!), VERB.ECHO);
 
-  // Naming an unknown peer or an unusable address does nothing.
-  node.processWirePacket(NOW + 30, 0, ROOT_ADDR, craft(root, alice, VERB.RENDEZVOUS, encodeRendezvous({ flags: 0, peer: carol.address, endpoint: CAROL_ADDR })));
+  // Naming ourselves or an unusable address does nothing.
+  node.processWirePacket(NOW + 30, 0, ROOT_ADDR, craft(root, alice, VERB.RENDEZVOUS, encodeRendezvous({ flags: 0, peer: alice.address, endpoint: CAROL_ADDR })));
   node.processWirePacket(NOW + 30, 0, ROOT_ADDR, craft(root, alice, VERB.RENDEZVOUS, encodeRendezvous({ flags: 0, peer: bob.address, endpoint: { family: 4, ip: Uint8Array.of(127, 0, 0, 1), port: 9993 } })));
   assert.equal(drops(node, 'unknown_peer'), 1);
   assert.equal(drops(node, 'unusable_path'), 1);
   assert.equal(host.take().length, 0);
+
+  // Naming a peer we cannot identify yet: WHOIS it (as the reference does), and punch once the
+  // root's answer arrives (the reference would wait for the next introduction, 30 s later).
+  node.processWirePacket(NOW + 40, 0, ROOT_ADDR, craft(root, alice, VERB.RENDEZVOUS, encodeRendezvous({ flags: 0, peer: carol.address, endpoint: CAROL_ADDR })));
+  const whois = host.take().map((s) => open(alice, root, s.data)).filter((x) => x && verbOf(x) === VERB.WHOIS);
+  assert.equal(whois.length, 1, 'WHOIS for the stranger');
+  assert.equal(node.runtime.sw.heldRendezvous, 1);
+  node.processWirePacket(NOW + 60, 0, ROOT_ADDR, craft(root, alice, VERB.OK, encodeInRe(VERB.WHOIS, packetIdBytes(whois[0]!), carol.serialize(false))));
+  const punch = host.take().filter((s) => s.to.ip[0] === 60 && s.to.ip[2] === 2);
+  assert.equal(punch.length, 2);
+  assert.equal(punch[0].ttl, 2);
+  assert.equal(verbOf(open(alice, carol, punch[1].data)!), VERB.HELLO, 'a peer known only by WHOIS has announced no version: HELLO');
+  assert.equal(node.runtime.sw.heldRendezvous, 0);
+
+  // Held introductions to strangers who never turn up expire after 5 s, and are bounded.
+  for (let i = 0; i < 40; i++) {
+    const stranger = 0x0100000000 + i;
+    node.processWirePacket(NOW + 100, 0, ROOT_ADDR, craft(root, alice, VERB.RENDEZVOUS, encodeRendezvous({ flags: 0, peer: stranger, endpoint: CAROL_ADDR })));
+  }
+  assert.equal(node.runtime.sw.heldRendezvous, 32);
+  assert.equal(drops(node, 'queue_full'), 8);
+  node.processBackgroundTasks(NOW + 6_000);
+  assert.equal(node.runtime.sw.heldRendezvous, 0);
 });
 
 test('engine: ERROR(IDENTITY_COLLISION) is fatal from a root and ignored from anyone else', () => {

@@ -102,6 +102,15 @@ export const TZ_REASSEMBLY_MAX_ENTRIES = 64;
 /** An incomplete fragmented packet is dropped this long after its first piece arrived. */
 export const TZ_REASSEMBLY_TIMEOUT = 5_000;
 
+/**
+ * RENDEZVOUS naming a peer we cannot identify yet, held (while we WHOIS it) so the hole punch
+ * still happens when its identity arrives: at most this many, each for TZ_PENDING_RENDEZVOUS_TIMEOUT
+ * ms. ZeroTier drops such a RENDEZVOUS; the relay then introduces the pair again only after
+ * ZT_MIN_UNITE_INTERVAL (30 s), which is how long a start-up race cost.
+ */
+export const TZ_PENDING_RENDEZVOUS_MAX = 32;
+export const TZ_PENDING_RENDEZVOUS_TIMEOUT = ZT_RECEIVE_QUEUE_TIMEOUT;
+
 // ---- Implementation: dead-path fallback (TierZero's own; no wire change) -----------------
 // ZeroTier keeps sending on a direct path that went silently dead (a NAT mapping lost, a
 // firewall change) until the path expires, 243 s after its last receive. TierZero notices

@@ -384,12 +384,13 @@ export class Incoming {
     if (!r.ok) return this.drop(r.error.reason);
     const rv = r.value;
     this.received(now, peer, localSocket, from, hops(packet), VERB.RENDEZVOUS);
+    if (rv.peer === rt.address || isReservedAddress(rv.peer)) return this.drop('unknown_peer');
+    if (rv.endpoint.port === 0 || !rt.isPathUsable(rv.peer, localSocket, rv.endpoint)) return this.drop('unusable_path');
     const other = rt.topology.getPeer(rv.peer);
-    if (!other || other.address === rt.address) return this.drop('unknown_peer');
-    if (rv.endpoint.port === 0 || !rt.isPathUsable(other.address, localSocket, rv.endpoint)) return this.drop('unusable_path');
-    // Open our own NAT toward the far side without reaching it (TTL 2), then probe it.
-    rt.sw.write(localSocket, rv.endpoint, rt.host.randomBytes(4), 2);
-    rt.sw.attemptToContactAt(now, other, localSocket, rv.endpoint);
+    // The reference drops an introduction to a stranger (and WHOISes it); we keep it until the
+    // identity arrives, so a start-up race does not cost the next introduction, 30 s later.
+    if (!other) return rt.sw.holdRendezvous(now, rv.peer, localSocket, rv.endpoint);
+    rt.sw.holePunch(now, other, localSocket, rv.endpoint);
   }
 
   // ---- ECHO (spec 9.7) ----------------------------------------------------------------------

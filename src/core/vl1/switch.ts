@@ -10,7 +10,8 @@
  * introductions by RENDEZVOUS), and packets for us handed to Incoming. Packets from senders we
  * cannot identify yet wait in a small queue while a WHOIS is out.
  *
- * Bounds: 32 queued outbound and 32 parked inbound packets, each for 5 s; the reassembler's own
+ * Bounds: 32 queued outbound and 32 parked inbound packets, each for 5 s, and as many held
+ * RENDEZVOUS (for peers being WHOISed, also 5 s); the reassembler's own
  * entry and time limits. Packet buffers handed to us may be modified in place (dearmor, hops).
  */
 import type { LocalSocket } from '../host.js';
@@ -21,6 +22,8 @@ import { armor, type ArmorCipherSuite, cryptField, setTrusted } from './armor.js
 import { readU40 } from './bytes.js';
 import { compressPacket } from './compression.js';
 import {
+  TZ_PENDING_RENDEZVOUS_MAX,
+  TZ_PENDING_RENDEZVOUS_TIMEOUT,
   ZT_PROTO_CIPHER_SUITE__C25519_POLY1305_NONE,
   ZT_PROTO_VERSION,
   SOFTWARE_VERSION,
@@ -51,6 +54,14 @@ interface QueuedOutbound {
   created: number;
 }
 
+/** A root's introduction to a peer whose identity we are still asking for. */
+interface PendingRendezvous {
+  peer: Address;
+  localSocket: LocalSocket;
+  endpoint: InetAddress;
+  created: number;
+}
+
 interface ParkedInbound {
   localSocket: LocalSocket;
   from: InetAddress;
@@ -71,6 +82,7 @@ const BEACON_LENGTH = 13;
 export class Switch {
   private readonly txQueue: QueuedOutbound[] = [];
   private readonly rxQueue: ParkedInbound[] = [];
+  private readonly pendingRendezvous: PendingRendezvous[] = [];
   readonly reassembler = new Reassembler();
   private readonly reassemblyDropsSeen: Record<string, number> = {};
   private idPool: Uint8Array = new Uint8Array(0);
@@ -427,7 +439,32 @@ export class Switch {
     }
   }
 
+  /**
+   * NAT traversal toward `endpoint` after a RENDEZVOUS (spec 11.6): a TTL-2 datagram opens our
+   * own NAT toward the far side without reaching it, then a probe (ECHO or HELLO) follows.
+   */
+  holePunch(now: number, peer: Peer, localSocket: LocalSocket, endpoint: InetAddress): void {
+    this.write(localSocket, endpoint, this.rt.host.randomBytes(4), 2);
+    this.attemptToContactAt(now, peer, localSocket, endpoint);
+  }
+
   // ---- Waiting for identities ---------------------------------------------------------------
+
+  /**
+   * A root introduced a peer we cannot identify yet: WHOIS it and punch when it is known (5 s at
+   * most). Happens when two nodes start together: the relayed packet that made the root
+   * introduce them and the RENDEZVOUS arrive before the sender's identity.
+   */
+  holdRendezvous(now: number, peer: Address, localSocket: LocalSocket, endpoint: InetAddress): void {
+    const i = this.pendingRendezvous.findIndex((e) => e.peer === peer);
+    if (i >= 0) this.pendingRendezvous.splice(i, 1);
+    else if (this.pendingRendezvous.length >= TZ_PENDING_RENDEZVOUS_MAX) {
+      this.pendingRendezvous.shift();
+      this.rt.counters.drop('queue_full');
+    }
+    this.pendingRendezvous.push({ peer, localSocket, endpoint: { family: endpoint.family, ip: endpoint.ip.slice(), port: endpoint.port }, created: now });
+    this.requestWhois(now, peer);
+  }
 
   /** Keeps a packet from an unknown sender until its identity arrives (5 s at most). */
   park(now: number, localSocket: LocalSocket, from: InetAddress, packet: Uint8Array): void {
@@ -450,6 +487,12 @@ export class Switch {
       this.rt.incoming.process(now, e.localSocket, e.from, e.packet);
     }
     this.flushQueueFor(now, address);
+    const i = this.pendingRendezvous.findIndex((e) => e.peer === address);
+    const peer = this.rt.topology.getPeer(address);
+    if (i >= 0 && peer) {
+      const [e] = this.pendingRendezvous.splice(i, 1);
+      this.holePunch(now, peer, e.localSocket, e.endpoint);
+    }
   }
 
   private flushQueueFor(now: number, address: Address): void {
@@ -495,11 +538,21 @@ export class Switch {
         i++;
       }
     }
+    for (let i = 0; i < this.pendingRendezvous.length; ) {
+      const e = this.pendingRendezvous[i];
+      if (now - e.created > TZ_PENDING_RENDEZVOUS_TIMEOUT) {
+        this.pendingRendezvous.splice(i, 1);
+        this.rt.counters.drop('queue_expired');
+      } else {
+        this.requestWhois(now, e.peer);
+        i++;
+      }
+    }
   }
 
   /** When doTimerTasks next has work, or Infinity. */
   nextDeadline(): number {
-    const pending = this.txQueue.length > 0 || this.rxQueue.length > 0;
+    const pending = this.txQueue.length > 0 || this.rxQueue.length > 0 || this.pendingRendezvous.length > 0;
     let t = pending ? this.lastTimerTasks + ZT_WHOIS_RETRY_DELAY : Infinity;
     const r = this.reassembler.nextDeadline();
     if (r !== undefined && r < t) t = r;
@@ -512,6 +565,10 @@ export class Switch {
 
   get parkedInbound(): number {
     return this.rxQueue.length;
+  }
+
+  get heldRendezvous(): number {
+    return this.pendingRendezvous.length;
   }
 }
 
