@@ -296,6 +296,7 @@ test('vl2-packets arpBroadcastAsMulticast: an ARP request goes to its target gro
   const gathers = b.take(VERB.MULTICAST_GATHER, A.address);
   assert.equal(gathers.length, arp.multicastGatherToController.length);
   assert.equal(bytesToHex(gathers[0].payload), arp.multicastGatherToController[0].payloadHex);
+  assert.equal(gathers[0].compress, arp.multicastGatherToController[0].sentCompressed);
   const g = decodeMulticastGather(gathers[0].payload);
   assert.ok(g.ok);
   assert.equal(g.value.group.adi, arp.multicasterSend[0].adi);

@@ -200,7 +200,8 @@ export class MulticastEngine {
       if (sent.size >= ZT_MULTICAST_MAX_GATHER_RECIPIENTS) break;
       if (r === this.rt.address || sent.has(r)) continue;
       sent.add(r);
-      this.rt.send(now, r, VERB.MULTICAST_GATHER, p, true);
+      // Sent uncompressed, as 1.14 does (the COM hardly compresses).
+      this.rt.send(now, r, VERB.MULTICAST_GATHER, p);
     }
   }
 
