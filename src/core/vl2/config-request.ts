@@ -133,6 +133,9 @@ export const AUTH_INFO_KEY = {
   PROVIDER: 'aSSOp',
 } as const;
 
+/** Room for the SSO URLs (2 KiB each in the reference's buffers). */
+const AUTH_INFO_CAPACITY = 4 * ZT_NETWORKCONFIG_METADATA_DICT_CAPACITY;
+
 export interface ConfigErrorBody {
   networkId: NetworkId;
   /** Only for AUTHENTICATION_REQUIRED with a dictionary. */
@@ -147,12 +150,15 @@ export function decodeConfigErrorBody(data: Uint8Array): Result<ConfigErrorBody>
   let authentication: AuthenticationInfo | undefined;
   if (r.remaining >= 2) {
     const length = r.u16();
-    if (length <= r.remaining && length < ZT_NETWORKCONFIG_METADATA_DICT_CAPACITY * 4) {
-      const d = Dictionary.parse(r.bytesView(length), ZT_NETWORKCONFIG_METADATA_DICT_CAPACITY * 4);
-      if (d.ok) authentication = readAuthenticationInfo(d.value);
-    }
+    if (length <= r.remaining) authentication = decodeAuthenticationInfo(r.bytesView(length));
   }
   return ok({ networkId, authentication });
+}
+
+/** The AUTHENTICATION_REQUIRED dictionary, or undefined if it is too large to be one. */
+export function decodeAuthenticationInfo(bytes: Uint8Array): AuthenticationInfo | undefined {
+  const d = Dictionary.parse(bytes, AUTH_INFO_CAPACITY);
+  return d.ok ? readAuthenticationInfo(d.value) : undefined;
 }
 
 function readAuthenticationInfo(d: Dictionary): AuthenticationInfo {
@@ -174,7 +180,7 @@ function readAuthenticationInfo(d: Dictionary): AuthenticationInfo {
 /** Builds the AUTHENTICATION_REQUIRED dictionary (controller side). */
 export function encodeAuthenticationInfo(info: AuthenticationInfo): Uint8Array {
   const K = AUTH_INFO_KEY;
-  const d = new DictionaryBuilder(ZT_NETWORKCONFIG_METADATA_DICT_CAPACITY * 4);
+  const d = new DictionaryBuilder(AUTH_INFO_CAPACITY);
   d.addU64(K.VERSION, BigInt(info.version));
   if (info.version === 0) {
     if (info.authenticationURL) d.add(K.URL, info.authenticationURL);

@@ -13,7 +13,7 @@ import { ERROR_CODE, packetIdBytes, payload, VERB } from '../vl1/packet.js';
 import type { Peer } from '../vl1/peer.js';
 import { CONFIG_CHUNK_OVERHEAD, encodeConfigChunks } from './config-chunks.js';
 import type { ConfigClient, LocalConfigSource } from './config-client.js';
-import { decodeConfigErrorBody, decodeConfigRequest, encodeConfigErrorBody, requestMetadataDictionary } from './config-request.js';
+import { decodeAuthenticationInfo, decodeConfigRequest, encodeConfigErrorBody, requestMetadataDictionary } from './config-request.js';
 import { ZT_NETWORKCONFIG_CHUNK_DATA_SIZE } from './constants.js';
 import type { CredentialExchange } from './credential-exchange.js';
 import type { Revocation } from './credentials/revocation.js';
@@ -72,8 +72,8 @@ export class ControllerLink implements LocalConfigSource {
       error: (code, authentication) => {
         const n = this.rt.networks.get(nwid);
         if (!n) return;
-        const auth = authentication ? decodeConfigErrorBody(encodeConfigErrorBody(nwid, authentication)) : undefined;
-        this.client.fail(n, code === 'ACCESS_DENIED' ? 'ACCESS_DENIED' : code === 'AUTHENTICATION_REQUIRED' ? 'AUTHENTICATION_REQUIRED' : 'NOT_FOUND', auth?.ok ? auth.value.authentication : undefined);
+        const failure = code === 'ACCESS_DENIED' ? 'ACCESS_DENIED' : code === 'AUTHENTICATION_REQUIRED' ? 'AUTHENTICATION_REQUIRED' : 'NOT_FOUND';
+        this.client.fail(n, failure, authentication ? decodeAuthenticationInfo(authentication) : undefined);
       },
     }));
   }
@@ -116,11 +116,7 @@ export class ControllerLink implements LocalConfigSource {
   }
 
   sendConfigError(now: number, member: Address, nwid: NetworkId, code: ConfigErrorCode, requestId: Uint8Array = NO_PACKET_ID, authentication?: Uint8Array): void {
-    if (member === this.rt.address) {
-      const n = this.rt.networks.get(nwid);
-      if (n) this.client.onError(member, VERB.NETWORK_CONFIG_REQUEST, ERROR_CODES[code], encodeConfigErrorBody(nwid, authentication));
-      return;
-    }
+    if (member === this.rt.address) return this.client.onError(member, VERB.NETWORK_CONFIG_REQUEST, ERROR_CODES[code], encodeConfigErrorBody(nwid, authentication));
     this.rt.sendError(now, member, VERB.NETWORK_CONFIG_REQUEST, requestId, ERROR_CODES[code], encodeConfigErrorBody(nwid, code === 'AUTHENTICATION_REQUIRED' ? authentication : undefined));
   }
 

@@ -41,7 +41,6 @@ import type { MulticastGroup } from './multicast-group.js';
 import { MulticastEngine } from './multicast.js';
 import type { NetworkConfig } from './netconf.js';
 import { Network } from './network.js';
-import type { NetworkId } from './network-id.js';
 import type { ConfigErrorCode, LocalNetworkController, NetworkState, Vl2Host } from './vl2-host.js';
 import { Vl2Runtime, type Vl2Options } from './vl2-runtime.js';
 
@@ -351,4 +350,3 @@ function prefixMatches(a: Uint8Array, b: Uint8Array, bits: number): boolean {
   return (a[whole] & mask) === (b[whole] & mask);
 }
 
-export type { NetworkId };
