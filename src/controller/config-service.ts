@@ -13,11 +13,14 @@
  * host calls on its timer and, for prompt pushes, as soon as `onWorkQueued` fires:
  * - network changed → the request of every online member of it is re-run as a push;
  * - member changed (not by our own config answer) → the same for that member;
- * - member deauthorized (flag cleared, member or network deleted) → a signed Revocation of its
- *   COM to the network's online members (vl2.md §14.7);
- * - network deleted → its members learn OBJ_NOT_FOUND at their next request.
- * Errors are never pushed (they need a request to answer), as in the reference. A member whose
- * SSO authentication expires is revoked the same way.
+ * - member deauthorized (flag cleared, member deleted) → a signed Revocation of its COM to the
+ *   network's online members (vl2.md §14.7), and its request re-run: the refusal is pushed to
+ *   it as an unsolicited ERROR when the sink can (the reference lets it find out at its next
+ *   request, up to 60 s later; 1.14 nodes accept the ERROR since they check no packet ID);
+ * - network deleted → revocations as above; its members learn OBJ_NOT_FOUND at their next
+ *   request.
+ * Other errors are never pushed, as in the reference. A member whose SSO authentication expires
+ * is revoked the same way.
  *
  * Deterministic given the `now` values and the random source; never reads a clock. Bad store
  * content never throws out: the member gets OBJ_NOT_FOUND and the reason is logged. A store that
@@ -28,6 +31,7 @@ import type { Identity } from '../core/vl1/identity.js';
 import { ZT_REVOCATION_FLAG_FAST_PROPAGATE } from '../core/vl2/constants.js';
 import { controllerOf, CREDENTIAL_TYPE } from '../core/vl2/credentials/credential.js';
 import { createRevocation, signRevocation } from '../core/vl2/credentials/revocation.js';
+import { encodeAuthenticationInfo } from '../core/vl2/config-request.js';
 import type { Dictionary } from '../core/vl2/dictionary.js';
 import { networkConfigToDictionary, type NetworkConfig } from '../core/vl2/netconf.js';
 import { issueNetworkConfig } from './config-issuer.js';
@@ -70,6 +74,8 @@ export interface ConfigServiceStats {
   rateLimited: number;
   configs: number;
   pushes: number;
+  /** Refusals pushed to members that lost their authorization. */
+  refusalsPushed: number;
   accessDenied: number;
   notFound: number;
   authenticationRequired: number;
@@ -83,7 +89,14 @@ export interface ConfigServiceStats {
 /** How the outcome of one (genuine or replayed) request is delivered. */
 interface Outcome {
   config(config: NetworkConfig): void;
-  error(code: ConfigErrorCode): void;
+  /** `authentication`: the AUTHENTICATION_REQUIRED dictionary. */
+  error(code: ConfigErrorCode, authentication?: Uint8Array): void;
+}
+
+interface ReplayTarget {
+  session: MemberSession;
+  /** The member just lost its authorization: tell it (pushConfigError) rather than wait for its next request. */
+  pushRefusal: boolean;
 }
 
 function hex(value: bigint | number, digits: number): string {
@@ -101,6 +114,7 @@ export class ControllerConfigService implements LocalNetworkController {
     rateLimited: 0,
     configs: 0,
     pushes: 0,
+    refusalsPushed: 0,
     accessDenied: 0,
     notFound: 0,
     authenticationRequired: 0,
@@ -190,7 +204,6 @@ export class ControllerConfigService implements LocalNetworkController {
   processBackgroundTasks(now: number): number {
     try {
       for (const [nwidHex, memberId] of this.deauthorized.values()) this.revoke(now, nwidHex, memberId);
-      this.deauthorized.clear();
       for (const s of this.sessions.ssoExpired(now)) {
         this.sessions.setSsoExpiry(s, 0);
         this.revoke(now, s.nwidHex, s.memberId);
@@ -198,14 +211,19 @@ export class ControllerConfigService implements LocalNetworkController {
       for (const nwidHex of this.deletedNetworks) this.sessions.forgetNetwork(nwidHex);
       this.deletedNetworks.clear();
 
-      const targets = new Map<string, MemberSession>();
-      for (const nwidHex of this.changedNetworks) for (const s of this.sessions.online(nwidHex, now)) targets.set(s.key, s);
-      for (const key of this.changedMembers) {
-        const s = this.sessions.byKey(key);
-        if (s && this.sessions.isOnline(s, now)) targets.set(key, s);
-      }
+      const targets = new Map<string, ReplayTarget>();
+      const add = (s: MemberSession | undefined, pushRefusal: boolean): void => {
+        if (!s || !this.sessions.isOnline(s, now)) return;
+        const t = targets.get(s.key);
+        if (t) t.pushRefusal ||= pushRefusal;
+        else targets.set(s.key, { session: s, pushRefusal });
+      };
+      for (const nwidHex of this.changedNetworks) for (const s of this.sessions.online(nwidHex, now)) add(s, false);
+      for (const key of this.changedMembers) add(this.sessions.byKey(key), false);
+      for (const key of this.deauthorized.keys()) add(this.sessions.byKey(key), true);
       this.changedNetworks.clear();
       this.changedMembers.clear();
+      this.deauthorized.clear();
       if (targets.size > 0) this.track(this.replay(now, [...targets.values()]));
       this.sessions.prune(now);
     } catch (e) {
@@ -223,8 +241,8 @@ export class ControllerConfigService implements LocalNetworkController {
   }
 
   /** Re-runs the requests of online members with their last metadata; configs go out as pushes. */
-  private async replay(now: number, sessions: MemberSession[]): Promise<void> {
-    for (const s of sessions) {
+  private async replay(now: number, targets: ReplayTarget[]): Promise<void> {
+    for (const { session: s, pushRefusal } of targets) {
       const push: Outcome = {
         config: (config) => {
           if (!this.sink) return;
@@ -235,7 +253,15 @@ export class ControllerConfigService implements LocalNetworkController {
             this.log.warn({ nwid: s.nwidHex, member: s.memberId, error: describe(e) }, 'pushConfig threw');
           }
         },
-        error: () => {},
+        error: (code) => {
+          if (!pushRefusal || code !== 'ACCESS_DENIED' || !this.sink?.pushConfigError) return;
+          this.stats.refusalsPushed++;
+          try {
+            this.sink.pushConfigError(now, s.address, s.nwid, code);
+          } catch (e) {
+            this.log.warn({ nwid: s.nwidHex, member: s.memberId, error: describe(e) }, 'pushConfigError threw');
+          }
+        },
       };
       await this.answer(now, s, false, push);
     }
@@ -258,11 +284,24 @@ export class ControllerConfigService implements LocalNetworkController {
           this.log.debug({ nwid: s.nwidHex, member: s.memberId, reason: decision.reason }, 'config request denied');
           out.error('ACCESS_DENIED');
           return;
-        case 'authentication_required':
+        case 'authentication_required': {
           this.stats.authenticationRequired++;
           this.sessions.setSsoExpiry(s, 0);
-          out.error('AUTHENTICATION_REQUIRED');
+          const sso = this.ssoInfo(decision.network, decision.member);
+          const info = encodeAuthenticationInfo({
+            version: sso.version,
+            authenticationURL: sso.authenticationURL,
+            issuerURL: sso.issuerURL,
+            centralAuthURL: sso.centralAuthURL,
+            ssoNonce: sso.nonce,
+            ssoState: sso.state,
+            ssoClientID: sso.clientId,
+            // The 1.14 controller never sends a provider.
+            ssoProvider: '',
+          });
+          out.error('AUTHENTICATION_REQUIRED', info);
           return;
+        }
         case 'authorized': {
           const { contents, warnings } = buildConfigContents(decision, s.identity, now, this.ssoInfo);
           if (warnings.length > 0) this.log.warn({ nwid: s.nwidHex, member: s.memberId, problems: warnings }, 'stored network or member record has unusable fields');
@@ -305,7 +344,7 @@ export class ControllerConfigService implements LocalNetworkController {
     };
     return {
       config: (config) => guard('config', () => reply.config(config)),
-      error: (code) => guard(code, () => reply.error(code)),
+      error: (code, authentication) => guard(code, () => (authentication ? reply.error(code, authentication) : reply.error(code))),
     };
   }
 

@@ -1,32 +1,27 @@
 /**
  * The controller's side of the VL2 integration contract: what the core's Vl2 asks of a local
- * network controller (answer config requests) and what the controller asks of Vl2 (push a
- * config, revoke a member). Declared here structurally so the controller does not depend on
- * the Vl2 class itself; Vl2 satisfies ConfigPushSink as it is.
+ * network controller (answer config requests; types from the core's vl2-host.ts) and what the
+ * controller asks of Vl2 (push a config or a refusal, revoke a member). ConfigPushSink is
+ * declared here structurally so the controller does not depend on the Vl2 class; Vl2 satisfies
+ * it as it is.
  */
 import type { Address } from '../core/vl1/address.js';
-import type { Identity } from '../core/vl1/identity.js';
 import type { Revocation } from '../core/vl2/credentials/revocation.js';
-import type { Dictionary } from '../core/vl2/dictionary.js';
 import type { NetworkConfig } from '../core/vl2/netconf.js';
+import type { ConfigErrorCode } from '../core/vl2/vl2-host.js';
 
-/** The ERROR codes a controller answers a NETWORK_CONFIG_REQUEST with (vl2.md §9.4). */
-export type ConfigErrorCode = 'OBJ_NOT_FOUND' | 'ACCESS_DENIED' | 'UNSUPPORTED_OPERATION' | 'AUTHENTICATION_REQUIRED';
-
-export interface ConfigReply {
-  config(config: NetworkConfig): void;
-  error(code: ConfigErrorCode): void;
-}
-
-export interface LocalNetworkController {
-  /** A member (possibly this node itself) asks for a network config; answered through `reply` now or later, or never (rate limit). */
-  onConfigRequest(now: number, requester: Identity, nwid: bigint, metadata: Dictionary, reply: ConfigReply): void;
-}
+export type { ConfigErrorCode, ConfigReply, LocalNetworkController } from '../core/vl2/vl2-host.js';
 
 /** Where the controller sends unsolicited updates: the core's Vl2. */
 export interface ConfigPushSink {
   /** Send `config` to `member` as NETWORK_CONFIG chunks. */
   pushConfig(now: number, member: Address, nwid: bigint, config: NetworkConfig): void;
+  /**
+   * Send a refusal to `member` as an unsolicited ERROR (1.14 nodes act on it: no packet-ID
+   * check). Used only when a member loses its authorization. Optional: without it the member
+   * learns at its next request, as with the reference controller.
+   */
+  pushConfigError?(now: number, member: Address, nwid: bigint, code: ConfigErrorCode): void;
   /**
    * Send `revocation` (of `member`'s COM) in NETWORK_CREDENTIALS. `recipients` are the members
    * the controller has seen recently (ascending): the reference sends it to each of them.

@@ -68,6 +68,19 @@ test('our own member saves (address assignment, versions) do not cause a second 
   );
 });
 
+test('a sink without pushConfigError (the reference behaviour): the deauthorized member just gets no push', async () => {
+  await withFixture(async (f) => {
+    const pushes: number[] = [];
+    f.service.attach({ pushConfig: (_n, member) => pushes.push(member), revokeMember: () => {} });
+    await f.api.postMember(NWID_HEX, B, { authorized: true });
+    configOf(await f.ask(MEMBER_B));
+    await f.api.postMember(NWID_HEX, B, { authorized: false });
+    await f.flush();
+    assert.deepEqual(pushes, []);
+    assert.equal(f.service.stats.refusalsPushed, 0);
+  });
+});
+
 test('network change → a push to each online authorized member; not to denied or offline ones', async () => {
   await withFixture(async (f) => {
     await f.api.postMember(NWID_HEX, B, { authorized: true });
@@ -90,6 +103,7 @@ test('network change → a push to each online authorized member; not to denied 
       assert.equal(p.config.revision, (await f.api.getNetwork(NWID_HEX)).revision);
     }
     assert.deepEqual(f.sink.revokes, []);
+    assert.deepEqual(f.sink.refusals, [], 'no refusal for a member that was never authorized');
   });
 });
 
@@ -138,7 +152,8 @@ test('deauthorization → signed COM revocation to the online members; the membe
     assert.equal(rev.threshold, BigInt(f.clock.now));
     assert.equal(rev.flags, ZT_REVOCATION_FLAG_FAST_PROPAGATE);
     assert.equal(rev.signedBy, CONTROLLER.address);
-    assert.equal(f.sink.pushes.length, 0, 'the denied member gets no push (errors need a request)');
+    assert.equal(f.sink.pushes.length, 0);
+    assert.deepEqual(f.sink.refusals, [{ now: f.clock.now, member: MEMBER_C.address, nwid: NWID, code: 'ACCESS_DENIED' }], 'the member is told at once');
 
     assert.equal(cAtB.addRevocation(rev, CONTROLLER).kind, 'accepted-new');
     assert.equal(cAtB.isAllowedOnNetwork(ncB, MEMBER_C), false);
@@ -167,12 +182,13 @@ test('deleting an authorized member revokes it; deleting the network revokes all
     await f.api.deleteMember(NWID_HEX, C);
     await f.flush();
     assert.deepEqual(f.sink.revokes.map((r) => r.member), [MEMBER_C.address]);
+    assert.deepEqual(f.sink.refusals.map((r) => [r.member, r.code]), [[MEMBER_C.address, 'ACCESS_DENIED']]);
     f.sink.clear();
 
     await f.api.deleteNetwork(NWID_HEX);
     await f.flush();
     assert.deepEqual(f.sink.revokes.map((r) => r.member), [MEMBER_B.address]);
-    assert.deepEqual(f.sink.pushes, []);
+    assert.equal(f.sink.pushes.length + f.sink.refusals.length, 0, 'a deleted network pushes nothing');
     f.clock.now += 5000;
     assert.equal(errorOf(await f.ask(MEMBER_B)), 'OBJ_NOT_FOUND');
   });
@@ -258,6 +274,9 @@ test('without a sink nothing is pushed and nothing throws; a throwing sink or re
       pushConfig: () => {
         throw new Error('sink broke');
       },
+      pushConfigError: () => {
+        throw new Error('sink broke');
+      },
       revokeMember: () => {
         throw new Error('sink broke');
       },
@@ -266,7 +285,7 @@ test('without a sink nothing is pushed and nothing throws; a throwing sink or re
     await f.flush();
     await f.api.postMember(NWID_HEX, B, { authorized: false });
     await f.flush();
-    assert.ok(f.logs.filter((l) => l.level === 'warn' && /threw/.test(l.message)).length >= 2);
+    for (const what of ['pushConfig', 'pushConfigError', 'revokeMember']) assert.ok(f.logs.some((l) => l.level === 'warn' && l.message === `${what} threw`), what);
 
     await f.api.postMember(NWID_HEX, B, { authorized: true });
     f.clock.now += 5000;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ControllerConfigService, type ControllerConfigServiceOptions } from '../../src/controller/config-service.js';
 import { NetworkController } from '../../src/controller/network-controller.js';
 import { SqliteControllerStore } from '../../src/controller/store/sqlite-store.js';
-import type { ConfigErrorCode, ConfigPushSink } from '../../src/controller/vl2-link.js';
+import type { ConfigErrorCode, ConfigPushSink, ConfigReply } from '../../src/controller/vl2-link.js';
 import type { Address } from '../../src/core/vl1/address.js';
 import { Identity } from '../../src/core/vl1/identity.js';
 import type { Revocation } from '../../src/core/vl2/credentials/revocation.js';
@@ -53,16 +53,16 @@ export function metadataOf(text: string): Dictionary {
   return d.value;
 }
 
-export type Answer = { kind: 'config'; config: NetworkConfig } | { kind: 'error'; code: ConfigErrorCode };
+export type Answer = { kind: 'config'; config: NetworkConfig } | { kind: 'error'; code: ConfigErrorCode; authentication?: Uint8Array };
 
-/** A ConfigReply that records what it was told (and fails the test if told twice). */
-export function recorder(): { reply: { config(c: NetworkConfig): void; error(code: ConfigErrorCode): void }; answers: Answer[] } {
+/** A ConfigReply that records what it was told. */
+export function recorder(): { reply: ConfigReply; answers: Answer[] } {
   const answers: Answer[] = [];
   return {
     answers,
     reply: {
       config: (config) => answers.push({ kind: 'config', config }),
-      error: (code) => answers.push({ kind: 'error', code }),
+      error: (code, authentication) => answers.push(authentication ? { kind: 'error', code, authentication } : { kind: 'error', code }),
     },
   };
 }
@@ -82,18 +82,30 @@ export interface Revoke {
   recipients: readonly Address[];
 }
 
-/** A Vl2-like sink recording pushConfig / revokeMember calls. */
+export interface Refusal {
+  now: number;
+  member: Address;
+  nwid: bigint;
+  code: ConfigErrorCode;
+}
+
+/** A Vl2-like sink recording pushConfig / pushConfigError / revokeMember calls. */
 export class RecordingSink implements ConfigPushSink {
   readonly pushes: Push[] = [];
+  readonly refusals: Refusal[] = [];
   readonly revokes: Revoke[] = [];
   pushConfig(now: number, member: Address, nwid: bigint, config: NetworkConfig): void {
     this.pushes.push({ now, member, nwid, config });
+  }
+  pushConfigError(now: number, member: Address, nwid: bigint, code: ConfigErrorCode): void {
+    this.refusals.push({ now, member, nwid, code });
   }
   revokeMember(now: number, nwid: bigint, member: Address, revocation: Revocation, recipients: readonly Address[]): void {
     this.revokes.push({ now, nwid, member, revocation, recipients });
   }
   clear(): void {
     this.pushes.length = 0;
+    this.refusals.length = 0;
     this.revokes.length = 0;
   }
 }

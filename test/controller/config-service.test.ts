@@ -26,6 +26,7 @@ import {
   verifyCoo,
   verifyTag,
 } from '../../src/core/vl2/credentials/index.js';
+import { decodeAuthenticationInfo } from '../../src/core/vl2/config-request.js';
 import { Membership } from '../../src/core/vl2/membership.js';
 import { networkConfigToDictionary, parseNetworkConfig, type NetworkConfig } from '../../src/core/vl2/netconf.js';
 import { ruleFromJson, type Rule } from '../../src/core/vl2/rules-codec.js';
@@ -360,7 +361,12 @@ test('SSO network: expired → AUTHENTICATION_REQUIRED; valid → config with ss
       const n = (await tx.getNetwork(NWID_HEX))!;
       await tx.putNetwork({ ...n, ssoEnabled: true, revision: n.revision + 1 });
     });
-    assert.equal(errorOf(await f.ask(MEMBER_B)), 'AUTHENTICATION_REQUIRED');
+    const denied = await f.ask(MEMBER_B);
+    assert.equal(errorOf(denied), 'AUTHENTICATION_REQUIRED');
+    const auth = denied[0].kind === 'error' ? denied[0].authentication : undefined;
+    assert.ok(auth, 'the auth-info dictionary comes along');
+    assert.equal(new TextDecoder().decode(auth), 'aV=0000000000000000', 'version 0, no URL (a file-store controller has none)');
+    assert.equal(decodeAuthenticationInfo(auth)?.version, 0);
     await f.api.postMember(NWID_HEX, B, { authenticationExpiryTime: T0 + 3_600_000 });
     f.clock.now += 2000;
     const nc = received(configOf(await f.ask(MEMBER_B)));
