@@ -3,8 +3,8 @@
  * Node.processWirePacket for USER_MESSAGE (receive, dearmor, replay check, dispatch, event) and
  * ECHO (the same plus an armored OK(ECHO) reply), the send path (build, armor, write), relaying
  * through a root (hop count, lookup, forward, RENDEZVOUS gate), and heap bytes per peer at
- * 1,000 and 10,000 peers (peers with agreed keys and one path each; identities are not
- * validated, so only memory is measured). Suite 3 (AES-GMAC-SIV), 100- and 1,400-byte payloads.
+ * 1,000 and 10,000 peers (peers with agreed keys and one path each, without and with their
+ * lazily made AES-GMAC-SIV contexts; identities are not validated, so only memory is measured). Suite 3 (AES-GMAC-SIV), 100- and 1,400-byte payloads.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -143,7 +143,11 @@ function used(): { heap: number; rss: number } {
   return { heap: m.heapUsed + m.external, rss: m.rss };
 }
 
-function heapPerPeer(count: number): void {
+/**
+ * `withSuite3`: each peer also gets its AES-GMAC-SIV contexts, as after its first suite-3 packet
+ * on the JavaScript path (without it they are not made: PeerKey makes them on first use).
+ */
+function heapPerPeer(count: number, withSuite3: boolean): void {
   const gc = (globalThis as { gc?: () => void }).gc!;
   const r = node(root, []);
   const topo = r.node.runtime.topology;
@@ -156,6 +160,7 @@ function heapPerPeer(count: number): void {
     const p = topo.addPeer(new Identity(0x0100000000 + i, keys[i]));
     p.addPath(NOW, 0, at(60, (i >> 16) & 255, (i >> 8) & 255, i & 255)).received(NOW);
     p.setVersions(12, 1, 14, 1);
+    if (withSuite3) void p.key.aes;
   }
   gc();
   gc();
@@ -163,17 +168,20 @@ function heapPerPeer(count: number): void {
   // Keep the table alive past the measurement (else the optimizer may free it before `after`).
   if (topo.peers.size !== count) throw new Error(`expected ${count} peers, have ${topo.peers.size}`);
   const per = (x: number) => fmt(x / count, 0);
-  console.log(`memory per peer at ${fmt(count, 0)} peers: heap ${per(after.heap - before.heap)} bytes, RSS ${per(after.rss - before.rss)} bytes (identity, agreed keys, native AES contexts, one path)`);
+  const what = withSuite3 ? 'identity, agreed key, one path, AES-GMAC-SIV contexts made' : 'identity, agreed key, one path; no suite-3 packet yet';
+  console.log(`memory per peer at ${fmt(count, 0)} peers: heap ${per(after.heap - before.heap)} bytes, RSS ${per(after.rss - before.rss)} bytes (${what})`);
 }
 
 if (process.argv[2] === '--heap') {
-  heapPerPeer(Number(process.argv[3]));
+  heapPerPeer(Number(process.argv[3]), process.argv[4] === '--suite3');
 } else {
   packetPath();
   relayPath();
-  // Memory figures need --expose-gc and a clean heap: one child process per size.
+  // Memory figures need --expose-gc and a clean heap: one child process per case.
   for (const count of [1_000, 10_000]) {
-    const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--heap', String(count)], { stdio: 'inherit' });
-    if (r.status !== 0) process.exit(r.status ?? 1);
+    for (const extra of [[], ['--suite3']]) {
+      const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--heap', String(count), ...extra], { stdio: 'inherit' });
+      if (r.status !== 0) process.exit(r.status ?? 1);
+    }
   }
 }

@@ -95,6 +95,17 @@ export const ZT_ECHO_RATE_LIMIT = Math.floor(ZT_PEER_GENERAL_RATE_LIMIT / 6);
 export const ZT_IDENTITY_VALIDATION_SOURCE_RATE_LIMIT = 2_000;
 export const ZT_PATH_CONFIRM_HELLO_RATE_LIMIT = 1_000;
 export const ZT_SELFAWARENESS_ENTRY_TIMEOUT = 600_000;
+// Reference behaviours it writes as literals (no name there):
+/** Legacy LAN beacon (spec 11.9): at most one NOP reply per this many ms. */
+export const BEACON_REPLY_INTERVAL = 2_500;
+/**
+ * The ping walk re-pings an always-contact peer in full (HELLO on every path, stable endpoints)
+ * only when this many heartbeat periods (ZT_PATH_HEARTBEAT_PERIOD, 14 s) have passed since the
+ * last full HELLO to it (spec 11.7): roots 16 (224 s; 0, every walk, while we have no path to
+ * them), moon seeds and other always-contact peers 2 (28 s). In between, roots get a WHOIS.
+ */
+export const ROOT_PING_HEARTBEAT_MULTIPLE = 16;
+export const ALWAYS_CONTACT_PING_HEARTBEAT_MULTIPLE = 2;
 
 // ---- Implementation: TierZero's own bounds -----------------------------------------------
 /** Incomplete fragmented packets kept at once (the reference keeps a 32-entry ring). */

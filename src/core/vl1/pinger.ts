@@ -5,16 +5,13 @@
  */
 import { ANY_LOCAL_SOCKET } from '../host.js';
 import type { Address } from './address.js';
-import { ZT_PATH_HEARTBEAT_PERIOD } from './constants.js';
+import { ALWAYS_CONTACT_PING_HEARTBEAT_MULTIPLE, ROOT_PING_HEARTBEAT_MULTIPLE, ZT_PATH_HEARTBEAT_PERIOD } from './constants.js';
 import type { Peer } from './peer.js';
 import type { Runtime } from './runtime.js';
 
-/** Bits of the "sent something" mask returned by ping. */
+/** Bits of the "sent something" mask returned by ping (an encoding, not a tunable). */
 const SENT_V4 = 1;
 const SENT_V6 = 2;
-/** Multipliers of the heartbeat period between full pings of always-contact peers. */
-const ROOT_PING_SCALE = 16;
-const OTHER_PING_SCALE = 2;
 
 export class Pinger {
   constructor(private readonly rt: Runtime) {}
@@ -33,7 +30,7 @@ export class Pinger {
         continue;
       }
       const isRoot = topo.isUpstream(address);
-      const scale = isRoot ? (peer.bestPath(now) ? ROOT_PING_SCALE : 0) : OTHER_PING_SCALE;
+      const scale = isRoot ? (peer.bestPath(now) ? ROOT_PING_HEARTBEAT_MULTIPLE : 0) : ALWAYS_CONTACT_PING_HEARTBEAT_MULTIPLE;
       if (now - peer.lastSentFullHello < ZT_PATH_HEARTBEAT_PERIOD * scale) {
         whois.push(address);
         continue;

@@ -21,14 +21,12 @@ import { Topology } from './topology.js';
 import { TrustedPaths } from './trusted-paths.js';
 import type { Vl2Handler } from './vl2-hook.js';
 import {
+  BEACON_REPLY_INTERVAL,
   ZT_ECHO_RATE_LIMIT,
   ZT_MIN_UNITE_INTERVAL,
   ZT_PATH_CONFIRM_HELLO_RATE_LIMIT,
   ZT_WHOIS_RETRY_DELAY,
 } from './constants.js';
-
-/** Legacy LAN beacon replies (spec 11.9): one per 2.5 s. */
-const BEACON_REPLY_INTERVAL = 2_500;
 
 export interface LocalAddress {
   localSocket: LocalSocket;
@@ -54,6 +52,7 @@ export class Runtime {
     pathConfirm: new KeyedIntervalGate<string>(ZT_PATH_CONFIRM_HELLO_RATE_LIMIT),
     /** OK(ECHO) replies, per arrival path. */
     echoReply: new KeyedIntervalGate<string>(ZT_ECHO_RATE_LIMIT),
+    /** Legacy LAN beacon replies (spec 11.9). */
     beaconReply: new IntervalGate(BEACON_REPLY_INTERVAL),
   };
   localAddresses: LocalAddress[] = [];
