@@ -10,16 +10,18 @@
  * Checked: both nodes come online; A and B (each sending the other USER_MESSAGEs with
  * --ping-peer) find each other and go direct, through the NAT, with the root relaying almost
  * nothing; then iptables in A's namespace blocks direct UDP between A and B, and the messages
- * flow again, relayed by the root, about 19 s after the path's last receive (TierZero's
- * dead-path fallback; ZeroTier would wait for the path to expire, 243 s); when the block is
+ * flow again, relayed by the root, about 19 s after the block (TierZero's dead-path
+ * fallback; ZeroTier would wait for the path to expire, 243 s); when the block is
  * lifted they go direct again within seconds. Finally SIGTERM stops every process with exit
  * code 0. It prints the figures the release notes quote: time from start to direct path, time
  * to fall back to relay, time back to direct.
  *
  * The bridge is a /16 and the NAT's public side sits in another /24 than A: a root (ours, like
  * ZeroTier's) verifies at most one new identity per source /24 every 2 s, so two nodes of one
- * /24 starting together make one of them wait for its next HELLO, 5 s later. Real sites rarely
- * share a /24 with each other's NAT; the engine test covers that limit.
+ * /24 starting together make one of them wait for its next HELLO, 5 s later (direct after
+ * about 6 s instead of 1 s). Real sites rarely share a /24 with each other's NAT; the engine
+ * test covers that limit and test/sim/startup-race.test.ts the race it used to cause (a
+ * RENDEZVOUS arriving before the introduced peer's identity, which cost 30 s).
  *
  * Runs only as root with iproute2 and iptables; otherwise it is skipped with the reason.
  */
@@ -38,7 +40,7 @@ import type { StatusSnapshot } from '../../src/service/status-snapshot.js';
 import { Lab, labUnavailableReason, removeLeftovers } from './lab.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-// About 45 s; developers may opt out locally.
+// About 40 s; developers may opt out locally.
 const skip = process.env.TIERZERO_SKIP_NETNS ? 'TIERZERO_SKIP_NETNS is set' : labUnavailableReason();
 
 const ROOT_IP = '10.77.0.1';
