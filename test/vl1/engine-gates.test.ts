@@ -6,7 +6,7 @@ import { ExpectedReplies } from '../../src/core/vl1/expected-replies.js';
 import type { InetAddress } from '../../src/core/vl1/inet-address.js';
 import { IpScope } from '../../src/core/vl1/inet-address.js';
 import { IdentityVerificationGate, IntervalGate, KeyedIntervalGate, PushDirectPathsGate } from '../../src/core/vl1/rate-gates.js';
-import { ReplayFilter } from '../../src/core/vl1/replay-filter.js';
+import { ReplayFilter, pathHash } from '../../src/core/vl1/replay-filter.js';
 import { SelfAwareness } from '../../src/core/vl1/self-awareness.js';
 import { TrustedPaths } from '../../src/core/vl1/trusted-paths.js';
 
@@ -28,10 +28,10 @@ test('expected replies: remembers the upper 32 bits of sent IDs, 32 per bucket, 
 test('replay filter: an ID is accepted once until it leaves the window', () => {
   const f = new ReplayFilter(4);
   const id = (n: number) => Uint8Array.of(0, 0, 0, n, 0, 0, 0, n);
-  assert.equal(f.checkAndRecord(id(1)), false);
-  assert.equal(f.checkAndRecord(id(1)), true);
-  for (let i = 2; i <= 5; i++) f.checkAndRecord(id(i));
-  assert.equal(f.checkAndRecord(id(1)), false, 'forgotten after capacity newer IDs');
+  assert.equal(f.checkAndRecord(id(1), 0), false);
+  assert.equal(f.checkAndRecord(id(1), 0), true);
+  for (let i = 2; i <= 5; i++) f.checkAndRecord(id(i), 0);
+  assert.equal(f.checkAndRecord(id(1), 0), false, 'forgotten after capacity newer IDs');
   fc.assert(
     fc.property(fc.array(fc.uint8Array({ minLength: 8, maxLength: 8 }), { maxLength: 200 }), (ids) => {
       const g = new ReplayFilter(1000);
@@ -39,14 +39,27 @@ test('replay filter: an ID is accepted once until it leaves the window', () => {
       for (const x of ids) {
         const k = Buffer.from(x).toString('hex');
         // Keys fold 64 bits into 53, so the filter may only err towards "seen" on a collision.
-        if (!seen.has(k) && g.checkAndRecord(x)) return [...seen].some((s) => s.slice(0, 8) === k.slice(0, 8));
-        if (seen.has(k) && !g.checkAndRecord(x)) return false;
+        if (!seen.has(k) && g.checkAndRecord(x, 7)) return [...seen].some((s) => s.slice(0, 8) === k.slice(0, 8));
+        if (seen.has(k) && !g.checkAndRecord(x, 7)) return false;
         seen.add(k);
       }
       return true;
     }),
     { numRuns: 100 },
   );
+});
+
+test('replay filter: the same packet over another path is not a replay (ZeroTier sends HELLO from every socket)', () => {
+  const f = new ReplayFilter(16);
+  const id = Uint8Array.of(9, 8, 7, 6, 5, 4, 3, 2);
+  const a = pathHash(0, { family: 4, ip: Uint8Array.of(10, 0, 0, 2), port: 9993 });
+  const b = pathHash(0, { family: 4, ip: Uint8Array.of(10, 0, 0, 2), port: 45522 });
+  const c = pathHash(1, { family: 4, ip: Uint8Array.of(10, 0, 0, 2), port: 9993 });
+  assert.equal(new Set([a, b, c]).size, 3);
+  assert.equal(f.checkAndRecord(id, a), false);
+  assert.equal(f.checkAndRecord(id, b), false, 'copy from another source port');
+  assert.equal(f.checkAndRecord(id, c), false, 'copy on another local socket');
+  assert.equal(f.checkAndRecord(id, a), true, 'a replay over the same path is still caught');
 });
 
 test('interval gates: one event per interval, per key, with bounded memory', () => {

@@ -237,6 +237,19 @@ test('engine: a new identity is validated and answered (first OK in suite 1), th
   assert.equal((host.take()[0].data[18] >> 3) & 7, 3);
 });
 
+test('engine: copies of one HELLO sent from several source ports are each answered (ZeroTier sends from every socket)', () => {
+  const { node, host } = aliceNode();
+  const hello = craftHello(carol, alice);
+  const ports = [9993, 45522, 57022];
+  for (const port of ports) node.processWirePacket(NOW + 10, 0, { ...CAROL_ADDR, port }, hello.slice());
+  const oks = host.take().filter((s) => verbOf(open(alice, carol, s.data) ?? new Uint8Array(28)) === VERB.OK);
+  assert.deepEqual(oks.map((s) => s.to.port), ports, 'one OK(HELLO) per copy, back over its own path');
+  assert.equal(drops(node, 'replayed'), 0);
+  // The same copy again over the same path is still a replay.
+  node.processWirePacket(NOW + 11, 0, { ...CAROL_ADDR, port: 9993 }, hello.slice());
+  assert.equal(drops(node, 'replayed'), 1);
+});
+
 test('engine: one new identity per source /24 per 2 s', () => {
   const { node } = aliceNode();
   node.processWirePacket(NOW + 10, 0, CAROL_ADDR, craftHello(carol, alice));

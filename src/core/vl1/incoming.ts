@@ -37,6 +37,7 @@ import { cipherSuite, ERROR_CODE, hops, packetIdBytes, payload, source, VERB } f
 import type { Path } from './path.js';
 import type { Peer } from './peer.js';
 import { PeerKey } from './peer-key.js';
+import { pathHash } from './replay-filter.js';
 import { serializePeer } from './peer-cache.js';
 import type { Runtime } from './runtime.js';
 import { MAX_FORWARDED_WHOIS } from './switch.js';
@@ -102,7 +103,7 @@ export class Incoming {
       const reason = dearmor(packet, peer.key);
       if (reason) return this.drop(reason);
     }
-    if (rt.replayFilter.checkAndRecord(packet)) return this.drop('replayed');
+    if (rt.replayFilter.checkAndRecord(packet, pathHash(localSocket, from))) return this.drop('replayed');
     const d = decompressPacket(packet);
     if (!d.ok) return this.drop(d.error.reason);
     this.dispatch(now, localSocket, from, d.value, peer);
@@ -192,7 +193,7 @@ export class Incoming {
       if (!authenticated) {
         const reason = dearmor(packet, known.key);
         if (reason) return this.drop(reason);
-        if (rt.replayFilter.checkAndRecord(packet)) return this.drop('replayed');
+        if (rt.replayFilter.checkAndRecord(packet, pathHash(localSocket, from))) return this.drop('replayed');
         rt.counters.verbIn(VERB.HELLO);
       }
       peer = known;
@@ -203,7 +204,7 @@ export class Incoming {
       if (reason) return this.drop(reason);
       if (!rt.gates.identityVerification.allow(now, from)) return this.drop('rate_limited');
       if (!identity.locallyValidate()) return this.drop('bad_identity');
-      if (rt.replayFilter.checkAndRecord(packet)) return this.drop('replayed');
+      if (rt.replayFilter.checkAndRecord(packet, pathHash(localSocket, from))) return this.drop('replayed');
       rt.counters.verbIn(VERB.HELLO);
       peer = rt.topology.addPeer(identity, key);
       isNew = true;
