@@ -6,7 +6,12 @@ import type { FastifyReply } from 'fastify';
 import { canonicalJson } from '../../controller/canonical-json.js';
 
 export function sendJson(reply: FastifyReply, value: unknown, status = 200): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json').send(canonicalJson(value));
+  return sendJsonText(reply, canonicalJson(value), status);
+}
+
+/** As bytes, so the Content-Type stays exactly `application/json` (no charset added). */
+export function sendJsonText(reply: FastifyReply, text: string, status = 200): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(text, 'utf8'));
 }
 
 /** The path parameter as a network id: 16 hex digits, either case. */

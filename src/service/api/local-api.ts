@@ -16,6 +16,7 @@ import { describeError } from '../fatal-error.js';
 import type { ApiContext, ApiModule } from './api-context.js';
 import { networkApi } from './network-api.js';
 import { peerApi } from './peer-api.js';
+import { sendJsonText } from './json-reply.js';
 import { statusApi } from './status-api.js';
 
 export const DEFAULT_API_MODULES: readonly ApiModule[] = [statusApi, networkApi, peerApi];
@@ -51,7 +52,7 @@ export function buildLocalApi(options: LocalApiOptions): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     if (!isLoopback(req.socket.remoteAddress) || !tokenMatches(presentedToken(req), options.token())) {
-      return reply.code(401).header('content-type', 'application/json').send('{}');
+      return sendJsonText(reply, '{}', 401);
     }
   });
 
@@ -60,7 +61,7 @@ export function buildLocalApi(options: LocalApiOptions): FastifyInstance {
     const fn = q && typeof q.jsonp === 'string' ? q.jsonp : undefined;
     if (fn === undefined || !JSONP_NAME.test(fn)) return payload;
     reply.header('content-type', 'application/javascript');
-    const body = typeof payload === 'string' ? payload : '';
+    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
     return `${fn}(${body === '' ? 'null' : body});`;
   });
 
@@ -70,10 +71,7 @@ export function buildLocalApi(options: LocalApiOptions): FastifyInstance {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) ctx.log.error({ err }, 'local API handler failed');
     // The reference's printf-formatted exception body (note the spaces).
-    return reply
-      .code(status)
-      .header('content-type', 'application/json')
-      .send(`{"error": ${status}, "description": ${JSON.stringify(err.message)}}`);
+    return sendJsonText(reply, `{"error": ${status}, "description": ${JSON.stringify(err.message)}}`, status);
   });
 
   for (const m of options.modules ?? DEFAULT_API_MODULES) m(app, ctx);
@@ -94,6 +92,7 @@ export class LocalApiServer {
    */
   async listen(port: number): Promise<void> {
     await this.app.listen({ host: '127.0.0.1', port });
+    port = (this.app.server.address() as { port: number }).port;
     this.listening.push(`127.0.0.1/${port}`);
     const v6 = createServer((req, res) => this.app.routing(req, res));
     try {
