@@ -55,6 +55,7 @@ out.wrote = tap.write(peerMac, tapMac, 0x0800, 0, ip);
 await new Promise((r) => setTimeout(r, 300));
 out.reply = frames.find((x) => x.et === 0x800 && x.icmpType === 0 && x.dst === peerMac && x.src === tapMac) ?? null;
 out.mcast = tap.multicastMacs().map((m) => m.toString(16));
+out.ips = tap.ipAddresses().map((a) => [...a].join('.'));
 tap.setMtu(1400);
 out.mtu1400 = execSync('ip link show ' + tap.name).toString().includes('mtu 1400');
 out.tooLong = tap.write(peerMac, tapMac, 0x0800, 0, new Uint8Array(1401));
@@ -86,6 +87,7 @@ test('linux tap: a real device in a namespace: frames both ways, MAC, MTU, multi
     assert.ok(out.reply, 'the kernel answered the echo request through the TAP');
     assert.equal(out.reply.vlan, 0);
     assert.ok(out.mcast.includes('333300000001'), `IPv6 all-nodes among ${out.mcast}`);
+    assert.ok(out.ips.includes('10.93.0.1'), `the device's addresses: ${out.ips}`);
     assert.equal(out.mtu1400, true);
     assert.equal(out.tooLong, false, 'a payload over the MTU is dropped');
     assert.equal(out.counters.dropsOut, 1);

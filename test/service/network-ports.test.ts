@@ -140,6 +140,9 @@ test('network ports: a config is applied (MTU, addresses, routes, saved config, 
       '-4 route del 172.31.251.0/24 via 172.31.250.1 dev zt6trhlhag proto static metric 5000',
     ]);
     assert.deepEqual(r.vl2.network(NWID)!.multicastSubscriptions, [{ mac: 0x333300000001, adi: 0 }], 'address groups unsubscribed');
+    tap.osIps = [Uint8Array.of(192, 168, 7, 1)];
+    r.ports.scanMulticast();
+    assert.deepEqual(r.vl2.network(NWID)!.multicastSubscriptions.at(-1), { mac: BROADCAST_MAC, adi: 0xc0a80701 }, 'an address added by hand gets its ARP group');
     r.ip.commands = [];
     await r.ports.updateSettings(NWID, { allowManaged: true, allowGlobal: true });
     assert.ok(r.ip.commands.includes('-4 addr replace 8.8.8.8/24 broadcast + dev zt6trhlhag'));

@@ -311,7 +311,8 @@ export class NetworkPorts implements Vl2Host {
     const vl2 = this.vl2;
     const tap = port.tap;
     if (!vl2 || !tap) return;
-    const ips = port.managed?.appliedAddresses().map((a) => a.ip) ?? [];
+    // The managed addresses we know of, plus whatever else is on the device (added by hand).
+    const ips = [...(port.managed?.appliedAddresses().map((a) => a.ip) ?? []), ...tap.ipAddresses()];
     const wanted = wantedGroups(tap.multicastMacs(), ips);
     const { subscribe, unsubscribe } = groupChanges(port.subscribed, wanted);
     if (subscribe.length === 0 && unsubscribe.length === 0) return;

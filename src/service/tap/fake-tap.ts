@@ -31,6 +31,8 @@ export class FakeTap implements TapDevice {
   up = false;
   closed = false;
   osMulticastMacs: MAC[] = [];
+  /** Addresses "on the device" besides the managed ones the service tracks itself. */
+  osIps: Uint8Array[] = [];
   private readonly onFrame: FrameHandler;
 
   constructor(
@@ -76,6 +78,10 @@ export class FakeTap implements TapDevice {
 
   multicastMacs(): MAC[] {
     return this.closed ? [] : [...this.osMulticastMacs];
+  }
+
+  ipAddresses(): Uint8Array[] {
+    return this.closed ? [] : [...this.osIps];
   }
 
   close(): void {

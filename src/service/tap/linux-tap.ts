@@ -10,9 +10,11 @@
  * does. VLAN ids are not used on Linux (0 in, ignored out).
  */
 import { closeSync, existsSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { ZT_MAX_MTU } from '../../core/vl2/constants.js';
 import { type MAC, macFromBytes, macToBytes, writeMac } from '../../core/vl2/mac.js';
+import { parseIp } from '../ip-text.js';
 import { parseDevMcast } from './multicast-subscriptions.js';
 import { type NativeTapAddon, type NativeTapReader, nativeTap } from './native-tap.js';
 import { chooseTapDeviceName } from './tap-name.js';
@@ -181,6 +183,16 @@ export class LinuxTap implements TapDevice {
     } catch {
       return [];
     }
+  }
+
+  ipAddresses(): Uint8Array[] {
+    if (this.closed) return [];
+    const out: Uint8Array[] = [];
+    for (const a of networkInterfaces()[this.name] ?? []) {
+      const ip = parseIp(a.address);
+      if (ip) out.push(ip.ip);
+    }
+    return out;
   }
 
   close(): void {

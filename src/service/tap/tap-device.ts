@@ -32,6 +32,8 @@ export interface TapDevice {
   setUp(up: boolean): void;
   /** Multicast MACs the OS has joined on this device (IPv6 all-nodes, solicited-node, IGMP...). */
   multicastMacs(): MAC[];
+  /** IP addresses (4 or 16 bytes) on the device, managed or added by hand. */
+  ipAddresses(): Uint8Array[];
   /** Stops reading and removes the device. Idempotent. */
   close(): void;
 }
