@@ -289,3 +289,28 @@ test('auth token: 24 characters of a-z0-9, file 0600, created once, read trimmed
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('local API: hostile bodies and paths never give a 5xx (property)', async () => {
+  const fc = (await import('fast-check')).default;
+  const r = await apiRig();
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 3 })), async (body) => {
+        const res = await r.app.inject({ method: 'POST', url: '/network/877b4c7399000001', headers: auth, payload: body });
+        assert.equal(res.statusCode, 200);
+        const n = JSON.parse(res.body);
+        for (const k of ['allowManaged', 'allowGlobal', 'allowDefault', 'allowDNS']) assert.equal(typeof n[k], 'boolean');
+      }),
+      { numRuns: 150 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.webPath(), fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'HEAD'), async (path, method) => {
+        const res = await r.app.inject({ method: method as 'GET', url: path.startsWith('/') ? path : `/${path}`, headers: auth });
+        assert.ok(res.statusCode < 500, `${method} ${path}: ${res.statusCode} ${res.body}`);
+      }),
+      { numRuns: 200 },
+    );
+  } finally {
+    await r.close();
+  }
+});
