@@ -49,7 +49,7 @@ export type { ConfigErrorCode, ConfigReply, ConfigPushSink, LocalNetworkControll
 export { NetworkController, CONTROLLER_API_VERSION, type NetworkControllerOptions, type NetworkWithMeta } from './network-controller.js';
 export type { ControllerStore, StoreTransaction, StoreReader, ControllerEvent, ChangeListener, MemberCounts } from './store/store.js';
 export { SqliteControllerStore, type SqliteStoreOptions } from './store/sqlite-store.js';
-export { openControllerStore, CONTROLLER_DB_FILE } from './store/open-store.js';
+export { openControllerStore, CONTROLLER_DB_FILE, LEGACY_CONTROLLER_DB_FILE, controllerStoreExists, migrateLegacyControllerDb } from './store/open-store.js';
 export { MIGRATIONS, SCHEMA_VERSION, migrate } from './store/sqlite-schema.js';
 export { controllerApi, type ControllerApiOptions } from './api/controller-api.js';
 export { createControllerServer, type ControllerServerOptions } from './api/server.js';

@@ -18,13 +18,16 @@ import { ZT_DEFAULT_PORT } from '../core/vl1/constants.js';
 import type { Identity } from '../core/vl1/identity.js';
 import { IpScope, inetAddressToString, ipScope } from '../core/vl1/inet-address.js';
 import { type World } from '../core/vl1/world.js';
-import { ControllerConfigService } from '../controller/config-service.js';
 import { controllerApi } from '../controller/api/controller-api.js';
+import { LEGACY_CONTROLLER_DB_FILE, controllerStoreExists, migrateLegacyControllerDb } from '../controller/store/open-store.js';
 import type { ControllerStore } from '../controller/store/store.js';
 import { loadNativeCrypto } from '../native/load.js';
 import type { ApiContext } from './api/api-context.js';
-import { loadOrCreateAuthToken } from './api/auth-token.js';
+import { loadOrCreateAuthToken, loadOrCreateMetricsToken } from './api/auth-token.js';
+import { BadRequest } from './api/json-reply.js';
 import { LocalApiServer, buildLocalApi } from './api/local-api.js';
+import { EmbeddedController } from './embedded-controller.js';
+import { ServiceMetrics } from './metrics.js';
 import type { CoreVl2, CreateVl2 } from './core-vl2.js';
 import { BackgroundTimer, type Timers, realTimers } from './background-timer.js';
 import { type LocalInterfaceAddress, flattenInterfaces, selectBindAddresses, wildcardAddresses } from './bind-plan.js';
@@ -79,7 +82,10 @@ export interface ServiceDeps {
   taps?: TapFactory;
   /** Runs `ip` for managed addresses and routes (default: iproute2). */
   ip?: IpCommandRunner;
-  /** Opens the embedded controller's store; undefined = no controller. */
+  /**
+   * Opens the embedded controller's store (`controller.sqlite`), at start if it exists, else on
+   * the first controller API call; undefined = no controller.
+   */
   openControllerStore?: (home: string) => ControllerStore;
 }
 
@@ -119,8 +125,10 @@ export interface ServiceParts {
   vl2?: CoreVl2;
   networks: NetworkPorts;
   api?: LocalApiServer;
-  controller?: { store: ControllerStore; service: ControllerConfigService };
+  controller?: EmbeddedController;
   authToken: string;
+  metricsToken: string;
+  metrics?: ServiceMetrics;
   rawLocalConf: Record<string, unknown>;
 }
 
@@ -159,7 +167,7 @@ export class RunningService {
   private runBackgroundTasks(now: number): number {
     let next = this.node.processBackgroundTasks(now);
     if (this.parts.vl2) next = Math.min(next, this.parts.vl2.processBackgroundTasks(now));
-    const controller = this.parts.controller?.service;
+    const controller = this.parts.controller;
     if (controller) next = Math.min(next, controller.processBackgroundTasks(now));
     return next;
   }
@@ -290,12 +298,39 @@ export class RunningService {
       this.log.error(`${next.message}; keeping the previous settings`);
       return;
     }
-    for (const note of next.conf.notes) this.log.warn(note);
-    this.conf = next.conf;
-    this.parts.rawLocalConf = next.raw;
-    this.host.policy = pathPolicyOf(next.conf);
+    this.applyLocalConf(next.conf, next.raw);
     this.log.info('local.conf reloaded (port and trusted path changes need a restart)');
+  }
+
+  private applyLocalConf(conf: LocalConf, raw: Record<string, unknown>): void {
+    for (const note of conf.notes) this.log.warn(note);
+    this.conf = conf;
+    this.parts.rawLocalConf = raw;
+    this.host.policy = pathPolicyOf(conf);
+    this.parts.api?.setWildcard(conf.settings.allowManagementFrom.length > 0).catch((e) => this.log.error(`local API listeners: ${describeError(e)}`));
     void this.refreshInterfaces();
+  }
+
+  /** The settings that decide who may use the local API (read on every request). */
+  get managementAccess(): { allowFrom: LocalConf['settings']['allowManagementFrom']; tokenInQuery: boolean } {
+    return { allowFrom: this.conf.settings.allowManagementFrom, tokenInQuery: this.conf.settings.allowAuthTokenInQueryString };
+  }
+
+  /**
+   * POST /config/settings: each key of `patch` replaces `settings.<key>`; the result must be a
+   * valid local.conf (else BadRequest naming the field, nothing written). Written with 4-space
+   * indentation and sorted keys as ZeroTier writes it, then applied at once.
+   */
+  async updateSettings(patch: Record<string, unknown>): Promise<void> {
+    const raw = this.parts.rawLocalConf;
+    const settings = raw.settings && typeof raw.settings === 'object' && !Array.isArray(raw.settings) ? (raw.settings as Record<string, unknown>) : {};
+    const next = { ...raw, settings: { ...settings, ...patch } };
+    const text = JSON.stringify(sortKeysDeep(next), null, 4);
+    const parsed = parseLocalConf(text);
+    if (!parsed.ok) throw new BadRequest(parsed.error.field || 'body', parsed.error.message);
+    this.store.writeAtomic('local.conf', text);
+    this.localConfMtime = mtimeOf(join(this.store.home, 'local.conf'));
+    this.applyLocalConf(parsed.value, next);
   }
 
   writeStatusFile(): void {
@@ -321,14 +356,10 @@ export class RunningService {
         for (const h of this.intervals) clearInterval(h as NodeJS.Timeout);
         await this.parts.api?.close().catch((e) => this.log.error({ err: e }, 'closing the local API failed'));
         this.networks.close();
-        if (this.parts.controller) {
-          this.parts.controller.service.close();
-          try {
-            await this.parts.controller.service.idle();
-            await this.parts.controller.store.close();
-          } catch (e) {
-            this.log.error({ err: e }, 'closing the controller store failed');
-          }
+        try {
+          await this.parts.controller?.close();
+        } catch (e) {
+          this.log.error({ err: e }, 'closing the controller store failed');
         }
         const shutdown = (this.node as { shutdown?: (now: number) => void }).shutdown;
         if (typeof shutdown === 'function') {
@@ -363,6 +394,7 @@ export async function startService(options: ServiceOptions, deps: ServiceDeps): 
   const { identity, created } = loadOrCreateIdentity(store, deps.generateIdentity);
   if (created) log.info(`generated a new identity ${addressToString(identity.address)} in ${home}`);
   const authToken = loadOrCreateAuthToken(store);
+  const metricsToken = loadOrCreateMetricsToken(store);
 
   const { planet, source } = loadPlanet(store);
   const { moons, problems } = loadMoons(store);
@@ -426,8 +458,14 @@ export async function startService(options: ServiceOptions, deps: ServiceDeps): 
   });
   const vl2 = deps.createVl2?.(node, networks);
   if (vl2) networks.attach(vl2);
-  const controller = vl2 ? openController(deps, home, identity, vl2, log, () => service?.poke()) : undefined;
-  const parts: ServiceParts = { vl2, networks, controller, authToken, rawLocalConf: confResult.raw };
+  const metrics = new ServiceMetrics({
+    clock: deps.clock,
+    node,
+    networks: () => networks.views(),
+    controllerCounts: () => parts.controller?.counts() ?? Promise.resolve(undefined),
+  });
+  const controller = vl2 ? embeddedController(deps, home, identity, vl2, log, metrics, () => service?.poke()) : undefined;
+  const parts: ServiceParts = { vl2, networks, controller, authToken, metricsToken, metrics, rawLocalConf: confResult.raw };
   service = new RunningService(options, deps, identity, node, host, udp, store, conf, ports, parts);
 
   const bound = await udp.sync(planBindAddresses(deps.interfaces(), conf), portList(ports));
@@ -437,7 +475,7 @@ export async function startService(options: ServiceOptions, deps: ServiceDeps): 
   }
   store.writeAtomic(PORT_FILE, String(primary));
   try {
-    parts.api = await startLocalApi(service, authToken, primary);
+    parts.api = await startLocalApi(service, primary);
   } catch (e) {
     await service.stop(1);
     throw e instanceof FatalError ? e : new FatalError(`cannot bind to local control interface port ${primary}: ${describeError(e)}`);
@@ -482,33 +520,45 @@ function readLocalConf(path: string): ReadConf {
   return { ok: true, conf: parsed.value, raw };
 }
 
-/** The embedded controller: its store, its config service plugged into Vl2. Failure is logged, not fatal. */
-function openController(
+/**
+ * The embedded controller, plugged into Vl2. Its store is opened now only if it exists (after a
+ * one-time rename of an earlier TierZero's controller.db), else on the first controller API call.
+ */
+function embeddedController(
   deps: ServiceDeps,
   home: string,
   identity: Identity,
   vl2: CoreVl2,
   log: ServiceLogger,
+  metrics: ServiceMetrics,
   poke: () => void,
-): ServiceParts['controller'] {
+): EmbeddedController | undefined {
   if (!deps.openControllerStore) return undefined;
-  let store: ControllerStore;
   try {
-    store = deps.openControllerStore(home);
+    const migrated = migrateLegacyControllerDb(home);
+    if (migrated === 'renamed') log.info(`renamed the controller store ${LEGACY_CONTROLLER_DB_FILE} to controller.sqlite in ${home}`);
+    if (migrated === 'foreign') {
+      log.warn(`${join(home, LEGACY_CONTROLLER_DB_FILE)} is not TierZero's controller store and is left alone (ZeroTier One refuses to start while it exists)`);
+    }
   } catch (e) {
-    log.error(`the embedded controller is off: cannot open its store in ${home}: ${describeError(e)}`);
-    return undefined;
+    log.error(`cannot rename ${LEGACY_CONTROLLER_DB_FILE} in ${home}: ${describeError(e)}`);
   }
-  const service = new ControllerConfigService(store, identity, {
-    sink: vl2,
-    logger: { debug: (f, m) => log.debug(f, m), warn: (f, m) => log.warn(f, m) },
-    onWorkQueued: poke,
+  const controller = new EmbeddedController({
+    home,
+    identity,
+    vl2,
+    log,
+    openStore: deps.openControllerStore,
+    poke,
+    onRequest: () => metrics.controllerRequestReceived(),
+    onAnswer: (result, seconds) => metrics.controllerRequestAnswered(result, seconds),
   });
-  vl2.setController(service);
-  return { store, service };
+  if (controllerStoreExists(home)) controller.open();
+  return controller;
 }
 
-async function startLocalApi(service: RunningService, token: string, port: number): Promise<LocalApiServer> {
+async function startLocalApi(service: RunningService, port: number): Promise<LocalApiServer> {
+  const parts = service.parts;
   const ctx: ApiContext = {
     clock: service.deps.clock,
     node: service.node,
@@ -516,11 +566,22 @@ async function startLocalApi(service: RunningService, token: string, port: numbe
     log: service.log,
     statusConfig: () => service.statusConfig(),
     localPortOf: (id) => service.sockets.find((b) => b.id === id)?.address.port ?? 0,
+    poke: () => service.poke(),
+    localConf: { raw: () => parts.rawLocalConf, updateSettings: (patch) => service.updateSettings(patch) },
+    metrics: parts.metrics,
   };
-  const controller = service.parts.controller;
-  const plugins = controller ? [controllerApi(controller.store, { controllerAddress: addressToString(service.identity.address), now: service.deps.clock })] : [];
-  const api = new LocalApiServer(buildLocalApi({ context: ctx, token: () => token, plugins }));
-  await api.listen(port);
+  const controller = parts.controller;
+  const plugins = controller ? [controllerApi(controller.apiStore, { controllerAddress: addressToString(service.identity.address), now: service.deps.clock })] : [];
+  const app = buildLocalApi({
+    context: ctx,
+    token: () => parts.authToken,
+    metricsToken: () => parts.metricsToken,
+    access: () => service.managementAccess,
+    plugins,
+    beforeController: controller ? () => void controller.open() : undefined,
+  });
+  const api = new LocalApiServer(app);
+  await api.listen(port, service.managementAccess.allowFrom.length > 0);
   return api;
 }
 
@@ -557,4 +618,13 @@ export function notARootMessage(identity: Identity, home: string, planet: World)
     '                    (add "stableEndpoints"), tierzero idtool genmoon moon.json',
     `                    and copy the .moon file into ${join(home, 'moons.d')}/ and every node's moons.d/`,
   ].join('\n');
+}
+
+/** A JSON value with every object's keys in ascending order (local.conf as ZeroTier writes it). */
+function sortKeysDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeysDeep);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v as Record<string, unknown>).sort()) out[k] = sortKeysDeep((v as Record<string, unknown>)[k]);
+  return out;
 }

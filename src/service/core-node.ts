@@ -54,6 +54,10 @@ export interface CoreNode {
   status(now: number): CoreNodeStatus;
   peers(now: number): CorePeerStatus[];
   moons(): World[];
+  /** Start orbiting a moon through one of its roots (`seed`, a 40-bit address). */
+  orbit?(now: number, moonId: bigint, seed: number): void;
+  /** Stop orbiting a moon and forget its world (moons.d file removed through the host). */
+  deorbit?(now: number, moonId: bigint): void;
   sendUserMessage(now: number, destination: number, typeId: bigint, data: Uint8Array): boolean;
   readonly counters?: unknown;
 }

@@ -48,6 +48,16 @@ export interface LocalSettings {
   /** Bind exactly these IPs instead of enumerating interfaces. */
   bind?: IpBytes[];
   interfacePrefixBlacklist: string[];
+  /**
+   * Client networks (besides loopback) allowed on the local HTTP API. An entry without `/bits`
+   * is that one address (ZeroTier reads it as a /0, which lets every IPv4 client in).
+   */
+  allowManagementFrom: Cidr[];
+  /**
+   * TierZero's own switch: accept the API token as `?auth=<token>` (ZeroTier always does). Off by
+   * default because URLs end up in shell histories, proxy logs and browser history.
+   */
+  allowAuthTokenInQueryString: boolean;
 }
 
 export interface LocalConf {
@@ -80,6 +90,8 @@ export function defaultLocalConf(): LocalConf {
       allowTcpFallbackRelay: true,
       forceTcpRelay: false,
       interfacePrefixBlacklist: [],
+      allowManagementFrom: [],
+      allowAuthTokenInQueryString: false,
     },
     notes: [],
   };
@@ -88,7 +100,6 @@ export function defaultLocalConf(): LocalConf {
 /** Settings ZeroTier One reads that have no effect in TierZero (kept, echoed, ignored). */
 const INERT_SETTINGS = new Set([
   'tcpFallbackRelay',
-  'allowManagementFrom',
   'softwareUpdate',
   'softwareUpdateChannel',
   'softwareUpdateDist',
@@ -219,6 +230,12 @@ function parseSettings(obj: Record<string, unknown>, s: LocalSettings, notes: st
     });
   }
   s.interfacePrefixBlacklist = stringListAt(obj.interfacePrefixBlacklist, 'settings.interfacePrefixBlacklist');
+  s.allowManagementFrom = stringListAt(obj.allowManagementFrom, 'settings.allowManagementFrom').map((text, i) => {
+    const net = parseCidr(text.trim());
+    if (!net) throw new LocalConfError(`settings.allowManagementFrom[${i}]`, `"${text}" is not an IP address or a CIDR network`);
+    return net;
+  });
+  s.allowAuthTokenInQueryString = boolAt(obj.allowAuthTokenInQueryString, 'settings.allowAuthTokenInQueryString', false);
   if (typeof obj.tcpFallbackRelay === 'string' && !parseIpPort(obj.tcpFallbackRelay)) {
     throw new LocalConfError('settings.tcpFallbackRelay', `"${obj.tcpFallbackRelay}" is not an address of the form ip/port`);
   }
@@ -238,6 +255,7 @@ function parseSettings(obj: Record<string, unknown>, s: LocalSettings, notes: st
   const known = new Set([
     'primaryPort', 'secondaryPort', 'tertiaryPort', 'allowSecondaryPort', 'portMappingEnabled',
     'allowTcpFallbackRelay', 'forceTcpRelay', 'bind', 'interfacePrefixBlacklist',
+    'allowManagementFrom', 'allowAuthTokenInQueryString',
   ]);
   for (const k of Object.keys(obj)) {
     if (!known.has(k) && !INERT_SETTINGS.has(k)) notes.push(`local.conf: settings.${k} ignored (unknown key)`);

@@ -184,7 +184,7 @@ test('cli: the real commands against a real local API (glued -D/-p/-T switches)'
   const server = new LocalApiServer(buildLocalApi({ context: ctx, token: () => TOKEN }));
   try {
     await server.listen(0);
-    const port = (server.app.server.address() as { port: number }).port;
+    const port = server.port;
     writeFileSync(join(h, 'zerotier-one.port'), String(port));
     writeFileSync(join(h, 'authtoken.secret'), TOKEN);
     const join1 = await runCli(['join', '877b4c7399000001', `-D${h}`]);

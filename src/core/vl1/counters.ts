@@ -18,20 +18,25 @@ export class NodeCounters {
   readonly verbsIn: Record<string, number> = {};
   /** Packets sent (not datagrams: a fragmented packet counts once), by verb name. */
   readonly verbsOut: Record<string, number> = {};
+  /** Bytes of those packets (as received after decompression / as sent before armoring), by verb name. */
+  readonly verbBytesIn: Record<string, number> = {};
+  readonly verbBytesOut: Record<string, number> = {};
   readonly drops: Partial<Record<DropReason, number>> = {};
 
   drop(reason: DropReason): void {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
 
-  verbIn(verb: number): void {
+  verbIn(verb: number, bytes = 0): void {
     const n = VERB_NAMES[verb & 0x1f];
     this.verbsIn[n] = (this.verbsIn[n] ?? 0) + 1;
+    this.verbBytesIn[n] = (this.verbBytesIn[n] ?? 0) + bytes;
   }
 
-  verbOut(verb: number): void {
+  verbOut(verb: number, bytes = 0): void {
     const n = VERB_NAMES[verb & 0x1f];
     this.verbsOut[n] = (this.verbsOut[n] ?? 0) + 1;
+    this.verbBytesOut[n] = (this.verbBytesOut[n] ?? 0) + bytes;
   }
 
   get totalDrops(): number {

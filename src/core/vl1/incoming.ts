@@ -111,7 +111,7 @@ export class Incoming {
 
   private dispatch(now: number, localSocket: LocalSocket, from: InetAddress, packet: Uint8Array, peer: Peer): void {
     const verb = packet[ZT_PACKET_IDX_VERB] & ZT_PROTO_VERB_MASK;
-    this.rt.counters.verbIn(verb);
+    this.rt.counters.verbIn(verb, packet.length);
     switch (verb) {
       case VERB.HELLO:
         return this.onHello(now, localSocket, from, packet, peer, true);
@@ -194,7 +194,7 @@ export class Incoming {
         const reason = dearmor(packet, known.key);
         if (reason) return this.drop(reason);
         if (rt.replayFilter.checkAndRecord(packet, pathHash(localSocket, from))) return this.drop('replayed');
-        rt.counters.verbIn(VERB.HELLO);
+        rt.counters.verbIn(VERB.HELLO, packet.length);
       }
       peer = known;
     } else {
@@ -205,7 +205,7 @@ export class Incoming {
       if (!rt.gates.identityVerification.allow(now, from)) return this.drop('rate_limited');
       if (!identity.locallyValidate()) return this.drop('bad_identity');
       if (rt.replayFilter.checkAndRecord(packet, pathHash(localSocket, from))) return this.drop('replayed');
-      rt.counters.verbIn(VERB.HELLO);
+      rt.counters.verbIn(VERB.HELLO, packet.length);
       peer = rt.topology.addPeer(identity, key);
       isNew = true;
     }

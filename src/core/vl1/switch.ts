@@ -186,7 +186,7 @@ export class Switch {
     const datagrams = fragmentPacket(packet, mtu);
     for (let i = 0; i < datagrams.length; i++) this.write(path.localSocket, path.address, datagrams[i]);
     path.sent(now);
-    this.rt.counters.verbOut(verb);
+    this.rt.counters.verbOut(verb, packet.length);
   }
 
   /**
@@ -208,7 +208,7 @@ export class Switch {
     armor(packet, key, suite);
     if (expectReply) this.rt.expectedReplies.expect(packet);
     this.write(localSocket, to, packet);
-    this.rt.counters.verbOut(verb);
+    this.rt.counters.verbOut(verb, packet.length);
   }
 
   /** A HELLO (plaintext except the cryptField-encrypted moon list), not yet armored. */

@@ -1,5 +1,5 @@
 /**
- * authtoken.secret (service-api.md §3.1): 24 characters of a-z0-9 from a CSPRNG, created on
+ * authtoken.secret and metricstoken.secret (service-api.md §3.1): 24 characters of a-z0-9 from a CSPRNG, created on
  * first start with mode 0600, no trailing newline; surrounding whitespace and NULs are trimmed
  * when read, so a hand-written token with a newline works. The token is never logged.
  */
@@ -10,6 +10,8 @@ import { FatalError, describeError } from '../fatal-error.js';
 import type { StateStore } from '../state-store.js';
 
 export const AUTH_TOKEN_FILE = 'authtoken.secret';
+/** Accepted by /metrics only (beside the auth token), so a scraper never holds the full token. */
+export const METRICS_TOKEN_FILE = 'metricstoken.secret';
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const AUTH_TOKEN_LENGTH = 24;
 
@@ -30,7 +32,15 @@ export function trimToken(text: string): string {
 
 /** Reads the token, creating the file if it is missing or empty. */
 export function loadOrCreateAuthToken(store: StateStore): string {
-  const path = join(store.home, AUTH_TOKEN_FILE);
+  return loadOrCreateToken(store, AUTH_TOKEN_FILE);
+}
+
+export function loadOrCreateMetricsToken(store: StateStore): string {
+  return loadOrCreateToken(store, METRICS_TOKEN_FILE);
+}
+
+function loadOrCreateToken(store: StateStore, file: string): string {
+  const path = join(store.home, file);
   let existing = '';
   try {
     existing = trimToken(readFileSync(path, 'utf8'));
@@ -43,7 +53,7 @@ export function loadOrCreateAuthToken(store: StateStore): string {
   try {
     store.writeAtomic(path, token, 0o600);
   } catch (e) {
-    throw new FatalError(`authtoken.secret could not be written in ${store.home}: ${describeError(e)}`);
+    throw new FatalError(`${file} could not be written in ${store.home}: ${describeError(e)}`);
   }
   return token;
 }
