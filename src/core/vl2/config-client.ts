@@ -15,6 +15,7 @@ import type { Peer } from '../vl1/peer.js';
 import { decodeConfigChunk, verifyConfigChunk } from './config-chunks.js';
 import { buildRequestMetadata, decodeConfigErrorBody, encodeConfigRequest, type AuthenticationInfo } from './config-request.js';
 import { ZT_NETWORK_AUTOCONF_DELAY } from './constants.js';
+import type { CredentialExchange } from './credential-exchange.js';
 import type { MulticastEngine } from './multicast.js';
 import { adHocNetworkConfig, parseNetworkConfig, type NetworkConfig } from './netconf.js';
 import type { Network, NetworkFailure } from './network.js';
@@ -30,6 +31,7 @@ export class ConfigClient {
   readonly metadata: Uint8Array;
   multicast!: MulticastEngine;
   local!: LocalConfigSource;
+  credentials!: CredentialExchange;
 
   constructor(private readonly rt: Vl2Runtime) {
     this.metadata = buildRequestMetadata(rt.platform);
@@ -113,6 +115,7 @@ export class ConfigClient {
     const changed = network.setConfig(nc, now);
     if (changed || network.status() !== statusBefore) this.rt.notify(network);
     if (changed) this.multicast.announcePeriodically(now, network, !current);
+    if (changed && network.ownCredentialsRevised) this.credentials.pushToRecentMembers(now, network);
     return true;
   }
 

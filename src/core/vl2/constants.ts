@@ -74,6 +74,11 @@ export const ZT_PEER_CREDENTIALS_REQUEST_RATE_LIMIT = 1_000;
 /** NETWORK_CREDENTIALS packets from one peer are processed at most this often (ms). */
 export const ZT_PEER_CREDENTIALS_RATE_LIMIT = 1_000;
 /**
+ * Our pushes to one peer are at least this far apart (ms), so the receiver's rate limit above
+ * does not silently drop the later one; the margin covers jitter between the two arrivals.
+ */
+export const TZ_CREDENTIAL_PUSH_SPACING = 1_500;
+/**
  * Our bounds on what one remote member may have stored (the reference's tables are unbounded;
  * every entry must be controller-signed, so these only matter against a misbehaving controller).
  * New ids beyond a bound are rejected; the periodic clean frees time-invalid entries.

@@ -9,9 +9,10 @@ import { readU64 } from '../vl1/bytes.js';
 import { VERB } from '../vl1/packet.js';
 import type { Peer } from '../vl1/peer.js';
 import { KeyedIntervalGate } from '../vl1/rate-gates.js';
-import { ZT_PEER_CREDENTIALS_RATE_LIMIT } from './constants.js';
+import { ZT_PEER_ACTIVITY_TIMEOUT } from '../vl1/constants.js';
+import { TZ_CREDENTIAL_PUSH_SPACING, ZT_PEER_CREDENTIALS_RATE_LIMIT } from './constants.js';
 import { comNetworkId, type CertificateOfMembership } from './credentials/com.js';
-import type { AddCredentialResult } from './membership.js';
+import type { AddCredentialResult, Membership } from './membership.js';
 import { encodeNetworkCredentials, readNetworkCredentials } from './network-credentials.js';
 import type { Network } from './network.js';
 import type { NetworkId } from './network-id.js';
@@ -30,12 +31,76 @@ export class CredentialExchange {
 
   constructor(private readonly rt: Vl2Runtime) {}
 
+  /** Pushes owed to members (deferred for spacing), by their record. */
+  private readonly owed = new Map<Membership, { network: Network; member: Address; due: number }>();
+
   /** Before sending `member` a frame: push our credentials if our config changed or 500 s passed. */
   pushIfNeeded(now: number, network: Network, member: Address): void {
     if (member === this.rt.address || network.credentialPayloads.length === 0) return;
     const m = network.memberships.getOrCreate(member);
     if (!m || !m.shouldPushCredentials(now, network.lastConfigUpdate)) return;
-    this.push(now, network, member);
+    this.pushSpaced(now, network, member, m);
+  }
+
+  /**
+   * Our credentials changed in substance (Network.ownCredentialsRevised): push them at once to
+   * the members we pushed to within the activity window, since they hold the old ones. ZeroTier
+   * 1.14 waits for our next frame to each of them, so until then a member that still has, say,
+   * our old tag value drops what it sends us on its outbound pass. Wire-compatible: an ordinary
+   * NETWORK_CREDENTIALS push, at most one per such member per config change.
+   */
+  pushToRecentMembers(now: number, network: Network): void {
+    if (network.credentialPayloads.length === 0) return;
+    const recent: [Address, Membership][] = [];
+    for (const [address, m] of network.memberships.entries()) {
+      if (address !== this.rt.address && m.lastPushedCredentials > 0 && now - m.lastPushedCredentials <= ZT_PEER_ACTIVITY_TIMEOUT) recent.push([address, m]);
+    }
+    for (const [member, m] of recent) this.pushSpaced(now, network, member, m);
+  }
+
+  /**
+   * Pushes now, or — if we pushed to that peer (on any network) less than TZ_CREDENTIAL_PUSH_SPACING
+   * ago, when its rate limit would ignore this push — as soon as the spacing allows (the
+   * background tasks send it). ZeroTier 1.14 pushes regardless and the credentials are lost.
+   */
+  private pushSpaced(now: number, network: Network, member: Address, m: Membership): void {
+    const due = this.lastPushTo(member) + TZ_CREDENTIAL_PUSH_SPACING;
+    if (now >= due) {
+      this.owed.delete(m);
+      this.push(now, network, member);
+    } else if (!this.owed.has(m)) {
+      this.owed.set(m, { network, member, due });
+    }
+  }
+
+  /** When we last pushed anything to `member` on any network (0 = never). */
+  private lastPushTo(member: Address): number {
+    let last = 0;
+    for (const n of this.rt.networks.values()) {
+      const t = n.memberships.get(member)?.lastPushedCredentials ?? 0;
+      if (t > last) last = t;
+    }
+    return last;
+  }
+
+  /** Sends the deferred pushes that are due (from the background tasks). */
+  sendOwed(now: number): void {
+    for (const [m, o] of [...this.owed]) {
+      if (this.rt.networks.get(o.network.id) !== o.network) {
+        this.owed.delete(m);
+        continue;
+      }
+      if (now < o.due) continue;
+      this.owed.delete(m);
+      this.pushSpaced(now, o.network, o.member, m);
+    }
+  }
+
+  /** When the earliest deferred push is due (Infinity = none). */
+  nextOwedDue(): number {
+    let next = Infinity;
+    for (const o of this.owed.values()) if (o.due < next) next = o.due;
+    return next;
   }
 
   push(now: number, network: Network, member: Address): void {
@@ -52,7 +117,7 @@ export class CredentialExchange {
     if (!network?.config?.credentials.com) return;
     const m = network.memberships.getOrCreate(peer.address);
     if (!m || !m.shouldAnswerCredentialRequest(now, network.lastConfigUpdate)) return;
-    this.push(now, network, peer.address);
+    this.pushSpaced(now, network, peer.address, m);
   }
 
   /** NETWORK_CREDENTIALS from `peer`; `payload` is the packet payload. */

@@ -4,12 +4,14 @@
  * config object and per capability rule array, so a view is rebuilt only when the config or
  * the member's credentials change (the owner keeps them; see Network.peerView).
  */
+import { bytesToHex } from '../vl1/bytes.js';
 import { CREDENTIAL_TYPE } from './credentials/credential.js';
 import type { CertificateOfOwnership } from './credentials/coo.js';
 import { NO_OWNERSHIP, OwnershipTable } from './filter/ownership.js';
 import type { FilterCapability, NetworkFilterConfig, PeerCredentialsView } from './filter/types.js';
 import type { Membership } from './membership.js';
 import type { NetworkConfig } from './netconf.js';
+import { encodeRules } from './rules-codec.js';
 
 function ownershipOf(coos: readonly CertificateOfOwnership[]): OwnershipTable {
   return new OwnershipTable(coos.flatMap((c) => c.things));
@@ -41,4 +43,17 @@ export function peerCredentialsView(m: Membership, ourConfig: NetworkConfig): Pe
   const coos: CertificateOfOwnership[] = [];
   for (const coo of m.certificatesOfOwnership.values()) if (m.isTimeValid(ourConfig, CREDENTIAL_TYPE.COO, coo)) coos.push(coo);
   return { tags, capabilities, ownership: coos.length > 0 ? ownershipOf(coos) : undefined };
+}
+
+/**
+ * What other members' filters read of our own credentials — tag values, capability rules, owned
+ * addresses — without timestamps and signatures, so two configs can be compared: a re-issue of
+ * the same credentials gives the same key, a changed tag or capability a different one.
+ */
+export function ownCredentialsKey(nc: NetworkConfig): string {
+  const c = nc.credentials;
+  const tags = c.tags.map((t) => `${t.id}=${t.value}`).join(',');
+  const caps = c.capabilities.map((k) => `${k.id}:${bytesToHex(encodeRules(k.rules))}`).join(',');
+  const coos = c.certificatesOfOwnership.map((o) => `${o.id}:${o.things.map((t) => `${t.type}/${bytesToHex(t.value)}`).join('+')}`).join(',');
+  return `${tags}|${caps}|${coos}`;
 }

@@ -23,7 +23,7 @@ import {
 } from './constants.js';
 import type { CertificateOfMembership } from './credentials/com.js';
 import type { NetworkFilterConfig, PeerCredentialsView } from './filter/types.js';
-import { networkFilterConfig, peerCredentialsView } from './filter-views.js';
+import { networkFilterConfig, ownCredentialsKey, peerCredentialsView } from './filter-views.js';
 import { BridgeRoutes } from './bridge-routes.js';
 import { NetworkMacSpace, type MAC } from './mac.js';
 import { Membership, NetworkMemberships } from './membership.js';
@@ -85,6 +85,8 @@ export class Network {
   private _replicators: Address[] = [];
   private _amActiveBridge = false;
   private _credentialPayloads: Uint8Array[] = [];
+  private _ownCredentialsKey = '';
+  private _ownCredentialsRevised = false;
 
   /** Bumped whenever a member's credentials change: invalidates peer views. */
   private credentialEpoch = 0;
@@ -128,6 +130,14 @@ export class Network {
     return this._amActiveBridge;
   }
 
+  /**
+   * The config last installed changed what our credentials say (a tag value, a capability, an
+   * owned address), not just their timestamps: members holding the old ones judge us wrongly.
+   */
+  get ownCredentialsRevised(): boolean {
+    return this._ownCredentialsRevised;
+  }
+
   /** NETWORK_CREDENTIALS payloads that push our own credentials (spec §6.7). */
   get credentialPayloads(): readonly Uint8Array[] {
     return this._credentialPayloads;
@@ -158,6 +168,9 @@ export class Network {
     this._amActiveBridge = this._activeBridges.includes(this.self);
     for (const bridge of this.bridgeRoutes.bridges()) if (!this._activeBridges.includes(bridge)) this.bridgeRoutes.forgetBridge(bridge);
     this._credentialPayloads = credentialPushPayloads(nc.credentials, this.maxPayload);
+    const key = ownCredentialsKey(nc);
+    this._ownCredentialsRevised = this._ownCredentialsKey !== '' && key !== this._ownCredentialsKey;
+    this._ownCredentialsKey = key;
     this.credentialEpoch++;
     return true;
   }

@@ -20,7 +20,10 @@
  *   overlap within an update are refused, and chunks of a finished update are ignored (replay);
  * - config chunks are taken from the controller only: fast-propagate chunks relayed by members
  *   (a flag 1.14 controllers never set) are neither accepted nor relayed;
- * - every table is bounded (multicast members, learned bridge routes, waiting packets).
+ * - every table is bounded (multicast members, learned bridge routes, waiting packets);
+ * - a config that changes what our credentials say (tags, capabilities, owned addresses) is
+ *   followed at once by a push of them to the members we recently pushed to, not at our next
+ *   frame to each (see CredentialExchange.pushToRecentMembers).
  */
 import { DecodeError } from '../errors.js';
 import type { Node } from '../node.js';
@@ -89,6 +92,7 @@ export class Vl2 implements Vl2Handler {
     this.controllerLink = new ControllerLink(rt, this.client, this.credentials);
     this.client.multicast = this.multicast;
     this.client.local = this.controllerLink;
+    this.client.credentials = this.credentials;
     node.attachVl2(this);
   }
 
@@ -199,7 +203,8 @@ export class Vl2 implements Vl2Handler {
       this.credentials.clean(now);
     }
     if (this.waiting.length > 0 && now - this.lastRetry >= RETRY_INTERVAL) this.retryWaiting(now);
-    let next = Math.min(this.lastCheck + ZT_PING_CHECK_INTERVAL, this.lastHousekeeping + ZT_HOUSEKEEPING_PERIOD);
+    this.credentials.sendOwed(now);
+    let next = Math.min(this.lastCheck + ZT_PING_CHECK_INTERVAL, this.lastHousekeeping + ZT_HOUSEKEEPING_PERIOD, this.credentials.nextOwedDue());
     if (this.waiting.length > 0) next = Math.min(next, this.lastRetry + RETRY_INTERVAL);
     return Math.max(next, now + 1);
   }
