@@ -1,13 +1,15 @@
 /**
  * How CLI commands reach a running node's local API, with zerotier-cli's habits (cli.md §1.2):
  * the home directory from -D (else the default), the port from -p (else the home's
- * zerotier-one.port), the token from -T (else the home's authtoken.secret), requests to
+ * zerotier-one.port), the token from -T (else the home's authtoken.secret, else
+ * ~/.zeroTierOneAuthToken), requests to
  * 127.0.0.1 (or -H) with X-ZT1-Auth, a 60 s timeout and a 16 MiB response limit.
  *
  * Failures to find the service are values (with the reference's messages and exit code 2) and
  * come with a hint saying what to do; the token never appears in any message.
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defaultHomeDir } from '../service/home-dir.js';
 
@@ -26,12 +28,15 @@ export interface ClientFlags {
   port?: number;
   token?: string;
   host?: string;
+  /** Where `~/.zeroTierOneAuthToken` is looked for (default: the user's home). */
+  userHome?: string;
 }
 
 export type Located = { ok: true; target: ApiTarget } | { ok: false; message: string; hint: string };
 
 const PORT_FILE = 'zerotier-one.port';
 const TOKEN_FILE = 'authtoken.secret';
+const USER_TOKEN_FILE = '.zeroTierOneAuthToken';
 
 export function locateService(flags: ClientFlags, program = 'tierzero'): Located {
   const home = flags.home ?? defaultHomeDir();
@@ -62,6 +67,19 @@ export function locateService(flags: ClientFlags, program = 'tierzero'): Located
       token = readFileSync(tokenSource, 'utf8').trim();
     } catch (e) {
       why = (e as NodeJS.ErrnoException).code === 'EACCES' ? 'not readable by this user' : 'missing';
+    }
+    if (!token) {
+      // zerotier-cli's fallback for users who cannot read the service's home.
+      try {
+        const personal = join(flags.userHome ?? homedir(), USER_TOKEN_FILE);
+        const t = readFileSync(personal, 'utf8').trim();
+        if (t) {
+          token = t;
+          tokenSource = personal;
+        }
+      } catch {
+        // Reported below, about the home's file.
+      }
     }
     if (!token) {
       return {

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { registerIdtool } from './idtool.js';
 import { registerService } from './service.js';
 import { registerRules } from './rules.js';
-import { registerNetworks } from './networks.js';
+import { registerNodeCommands } from './node-commands.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerIdtool, registerService, registerRules, registerNetworks];
+export const COMMANDS: RegisterCommand[] = [registerIdtool, registerService, registerRules, registerNodeCommands];

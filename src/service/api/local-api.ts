@@ -104,6 +104,7 @@ export function buildLocalApi(options: LocalApiOptions): FastifyInstance {
  */
 export class LocalApiServer {
   private servers: Server[] = [];
+  private readonly draining: Server[] = [];
   private closed = false;
   private wildcard = false;
   port = 0;
@@ -128,10 +129,14 @@ export class LocalApiServer {
     }
   }
 
-  /** Switch between loopback and wildcard listeners when allowManagementFrom starts or stops listing networks. */
+  /**
+   * Switch between loopback and wildcard listeners when allowManagementFrom starts or stops
+   * listing networks. Connections already open (the one that changed the setting among them)
+   * are let finish on the old listeners.
+   */
   async setWildcard(wildcard: boolean): Promise<void> {
     if (this.closed || wildcard === this.wildcard || this.servers.length === 0) return;
-    await this.closeServers();
+    this.stopListening();
     try {
       await this.listen(this.port, wildcard);
     } catch (e) {
@@ -152,20 +157,24 @@ export class LocalApiServer {
     });
   }
 
-  private async closeServers(): Promise<void> {
-    const servers = this.servers;
+  /** Stop accepting; open connections finish (and are cut at close()). */
+  private stopListening(): void {
+    for (const s of this.servers) {
+      s.once('close', () => this.draining.splice(this.draining.indexOf(s) >>> 0, 1));
+      s.close();
+      s.closeIdleConnections();
+      this.draining.push(s);
+    }
     this.servers = [];
     this.listening.length = 0;
-    for (const s of servers) {
-      s.closeAllConnections();
-      await new Promise<void>((r) => s.close(() => r()));
-    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.closeServers();
+    this.stopListening();
+    for (const s of this.draining) s.closeAllConnections();
+    await Promise.all([...this.draining].map((s) => new Promise<void>((r) => (this.draining.includes(s) ? s.once('close', () => r()) : r()))));
     await this.app.close();
   }
 }
