@@ -3,7 +3,7 @@
  * API layer, ControllerConfigService) is compiled, stored, issued to members as binary rules,
  * tags and capabilities in their signed configs, pushed to them, and enforced by the Vl2 filter
  * of every member — the sender's outbound pass and the receiver's inbound pass, the latter with
- * the sender's tags and capabilities as it pushed them (NETWORK_CREDENTIALS). TEE and REDIRECT
+ * the sender's tags and capabilities as it pushed them (NETWORK_CREDENTIALS). TEE, WATCH and REDIRECT
  * copies reach the named member's port. Each rule change goes through the API (POST
  * rulesSource) and takes effect at the next frame, without rejoining or restarting anything.
  *
@@ -259,7 +259,19 @@ test('sim rules: rulesSource → controller → member configs → both ends; ta
     }
     assert.equal((await tcp(a, b, 443, TCP_SYN | TCP_ACK)).elsewhere.length, 0, 'no copy of a SYN-ACK');
     assert.equal((await tcp(b, a, 443)).elsewhere.length, 0, "no copy of b's SYN");
-    t.diagnostic('tee copies delivered to the monitor');
+    // WATCH is a TEE whose copies ask for an acknowledgement (EXT_FRAME flags 0x16/0x1c).
+    await setRules(`
+      watch 64 ${id(m)} ztsrc ${id(a)} and ipprotocol tcp and chr tcp_syn and not chr tcp_ack;
+      accept;
+    `);
+    const watched = await tcp(a, b, 22);
+    assert.equal(watched.at.length, 1, 'the SYN reaches b');
+    assert.equal(watched.elsewhere.length, 2, 'm gets the watch copies');
+    for (const { x, f } of watched.elsewhere) {
+      assert.equal(x, m);
+      assert.deepEqual(f.payload, watched.at[0].payload, 'the whole frame (it is under 64 bytes)');
+    }
+    t.diagnostic('tee and watch copies delivered to the monitor');
 
     // --- (e) redirect: port 7000 traffic for anyone goes to m instead
     await setRules(`
