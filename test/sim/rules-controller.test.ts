@@ -3,8 +3,8 @@
  * API layer, ControllerConfigService) is compiled, stored, issued to members as binary rules,
  * tags and capabilities in their signed configs, pushed to them, and enforced by the Vl2 filter
  * of every member — the sender's outbound pass and the receiver's inbound pass, the latter with
- * the sender's tags and capabilities as it pushed them (NETWORK_CREDENTIALS). TEE, WATCH and REDIRECT
- * copies reach the named member's port. Each rule change goes through the API (POST
+ * the sender's tags and capabilities as it pushed them (NETWORK_CREDENTIALS). TEE, WATCH and
+ * REDIRECT copies reach the named member's port. Each rule change goes through the API (POST
  * rulesSource) and takes effect at the next frame, without rejoining or restarting anything.
  *
  * "Both ends" is checked by frames injected below a member's Vl2 (a FRAME sent straight through
