@@ -327,7 +327,9 @@ const dump: Runner = async (ctx) => {
     '',
   ].join('\n');
   const path = resolve(ctx.io.cwd ? ctx.io.cwd() : process.cwd(), 'zerotier_dump.txt');
-  (ctx.io.writeFile ?? ((p: string, s: string) => writeFileSync(p, s)))(path, text + interfacesText());
+  const content = text + interfacesText();
+  if (ctx.io.writeFile) ctx.io.writeFile(path, content);
+  else writeFileSync(path, content);
   ctx.io.stdout(`Writing dump to: ${path}\n`);
   return EXIT_OK;
 };
