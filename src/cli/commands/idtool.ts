@@ -56,7 +56,7 @@ export function idtoolHelp(): string {
   return [
     'ZeroTier One version 1.14.1',
     `TierZero ${TIERZERO_VERSION}: a ZeroTier-compatible network hypervisor in TypeScript.`,
-    'MIT license; not affiliated with ZeroTier, Inc.',
+    'MIT license; an independent implementation, not affiliated with the makers of ZeroTier.',
     'Usage: tierzero idtool <command> [<args>]',
     '',
     'Commands:',
