@@ -8,23 +8,23 @@
  * Every custody signature covers the same message, which does not include the chain:
  * `7f×8 ‖ nwid ‖ timestamp ‖ id ‖ ruleCount ‖ rules ‖ maxCustodyChainLength ‖ 0000 ‖ 7f×8`.
  */
-import { DecodeError, decodeGuard, type Result } from '../../errors.js';
+import { DecodeError, type Result } from '../../errors.js';
 import type { Address } from '../../vl1/address.js';
-import { BufferReader, BufferWriter } from '../../vl1/buffer-reader.js';
+import { BufferWriter, type BufferReader } from '../../vl1/buffer-reader.js';
 import type { Identity } from '../../vl1/identity.js';
 import { ZT_MAX_CAPABILITY_CUSTODY_CHAIN_LENGTH, ZT_MAX_CAPABILITY_RULES } from '../constants.js';
 import type { NetworkId } from '../network-id.js';
 import { readRules, writeRule, type Rule } from '../rules-codec.js';
 import {
   asInt64,
-  beginSignedMessage,
   controllerOf,
-  endSignedMessage,
+  decodeCredential,
   invalid,
   lookupSigner,
   readSignatureField,
   skipExtraFields,
   VALID,
+  wrappedSignedMessage,
   writeI64,
   writeSignatureField,
   type SignerSource,
@@ -82,11 +82,7 @@ function writeBody(w: BufferWriter, cap: Capability): void {
 }
 
 export function capabilitySignedMessage(cap: Capability): Uint8Array {
-  const w = new BufferWriter(64 + cap.rules.length * 8);
-  beginSignedMessage(w);
-  writeBody(w, cap);
-  endSignedMessage(w);
-  return w.toBytes();
+  return wrappedSignedMessage(64 + cap.rules.length * 8, writeBody, cap);
 }
 
 /**
@@ -169,9 +165,5 @@ export function readCapability(r: BufferReader): Capability {
 }
 
 export function decodeCapability(bytes: Uint8Array, offset = 0): Result<{ capability: Capability; length: number }> {
-  return decodeGuard(() => {
-    const r = new BufferReader(bytes, offset);
-    const capability = readCapability(r);
-    return { capability, length: r.offset - offset };
-  });
+  return decodeCredential(bytes, offset, 'capability', readCapability);
 }

@@ -8,15 +8,24 @@
  * (the signature only when signedBy is non-zero). The signed message is the qualifiers alone.
  */
 import { createHash } from 'node:crypto';
-import { DecodeError, decodeGuard, type Result } from '../../errors.js';
+import { DecodeError, type Result } from '../../errors.js';
 import type { Address } from '../../vl1/address.js';
-import { BufferReader, BufferWriter } from '../../vl1/buffer-reader.js';
+import { BufferWriter, type BufferReader } from '../../vl1/buffer-reader.js';
 import { bytesEqual, readU64, writeU40 } from '../../vl1/bytes.js';
 import { ZT_C25519_SIGNATURE_LEN } from '../../vl1/constants.js';
 import type { Identity } from '../../vl1/identity.js';
 import { ZT_NETWORK_COM_MAX_QUALIFIERS } from '../constants.js';
 import type { NetworkId } from '../network-id.js';
-import { asInt64, controllerOf, emptySignature, invalid, verifySignature, type SignerSource, type VerifyResult } from './credential.js';
+import {
+  asInt64,
+  controllerOf,
+  decodeCredential,
+  emptySignature,
+  invalid,
+  verifySignature,
+  type SignerSource,
+  type VerifyResult,
+} from './credential.js';
 
 export const COM_QUALIFIER = {
   TIMESTAMP: 0n,
@@ -188,9 +197,5 @@ export function readCom(r: BufferReader): CertificateOfMembership {
 
 /** Decodes the COM at `offset`; `length` is how many bytes it took (trailing bytes are not read). */
 export function decodeCom(bytes: Uint8Array, offset = 0): Result<{ com: CertificateOfMembership; length: number }> {
-  return decodeGuard(() => {
-    const r = new BufferReader(bytes, offset);
-    const com = readCom(r);
-    return { com, length: r.offset - offset };
-  });
+  return decodeCredential(bytes, offset, 'com', readCom);
 }

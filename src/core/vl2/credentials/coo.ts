@@ -6,9 +6,9 @@
  * 16 value bytes) ‖ 5 issuedTo ‖ 5 signedBy ‖ signature field ‖ u16 extra length + bytes`.
  * Signed message: everything through signedBy, then `0000`, wrapped in 0x7f×8.
  */
-import { decodeGuard, type Result } from '../../errors.js';
+import type { Result } from '../../errors.js';
 import type { Address } from '../../vl1/address.js';
-import { BufferReader, BufferWriter } from '../../vl1/buffer-reader.js';
+import { BufferWriter, type BufferReader } from '../../vl1/buffer-reader.js';
 import type { Identity } from '../../vl1/identity.js';
 import type { InetAddress } from '../../vl1/inet-address.js';
 import { ZT_CERTIFICATEOFOWNERSHIP_MAX_THING_VALUE_SIZE, ZT_CERTIFICATEOFOWNERSHIP_MAX_THINGS } from '../constants.js';
@@ -16,16 +16,15 @@ import { writeMac, type MAC } from '../mac.js';
 import type { NetworkId } from '../network-id.js';
 import {
   asInt64,
-  beginSignedMessage,
-  controllerOf,
+  decodeCredential,
   emptySignature,
-  endSignedMessage,
   invalid,
-  readSignatureField,
-  skipExtraFields,
-  verifySignature,
+  readSignatureTail,
+  signAsController,
+  verifyControllerSigned,
+  wrappedSignedMessage,
   writeI64,
-  writeSignatureField,
+  writeSignatureTail,
   type SignerSource,
   type VerifyResult,
 } from './credential.js';
@@ -111,28 +110,25 @@ function writeBody(w: BufferWriter, coo: CertificateOfOwnership): void {
 }
 
 export function cooSignedMessage(coo: CertificateOfOwnership): Uint8Array {
-  const w = new BufferWriter(64 + coo.things.length * 17);
-  beginSignedMessage(w);
-  writeBody(w, coo);
-  endSignedMessage(w);
-  return w.toBytes();
+  return wrappedSignedMessage(64 + coo.things.length * 17, writeBody, coo);
 }
 
 export function signCoo(coo: CertificateOfOwnership, signer: Identity): CertificateOfOwnership {
-  const named = { ...coo, signedBy: signer.address };
-  return { ...named, signature: signer.sign(cooSignedMessage(named)) };
+  return signAsController(coo, signer, cooSignedMessage);
+}
+
+function tooManyThings(coo: CertificateOfOwnership): VerifyResult | undefined {
+  if (coo.wireThingCount !== undefined || coo.things.length > ZT_CERTIFICATEOFOWNERSHIP_MAX_THINGS) return invalid('more than 16 things');
+  return undefined;
 }
 
 export function verifyCoo(coo: CertificateOfOwnership, signers: SignerSource): VerifyResult {
-  if (coo.signedBy === 0 || coo.signedBy !== controllerOf(coo.networkId)) return invalid('not signed by the network controller');
-  if (coo.wireThingCount !== undefined || coo.things.length > ZT_CERTIFICATEOFOWNERSHIP_MAX_THINGS) return invalid('more than 16 things');
-  return verifySignature(signers, coo.signedBy, cooSignedMessage(coo), coo.signature);
+  return verifyControllerSigned(coo, signers, cooSignedMessage, tooManyThings);
 }
 
 export function writeCoo(w: BufferWriter, coo: CertificateOfOwnership): void {
   writeBody(w, coo);
-  writeSignatureField(w, coo.signature);
-  w.u16(0);
+  writeSignatureTail(w, coo.signature);
 }
 
 export function encodeCoo(coo: CertificateOfOwnership): Uint8Array {
@@ -156,16 +152,11 @@ export function readCoo(r: BufferReader): CertificateOfOwnership {
   }
   const issuedTo = r.u40('COO issued-to');
   const signedBy = r.u40('COO signer');
-  const signature = readSignatureField(r);
-  skipExtraFields(r);
+  const signature = readSignatureTail(r);
   const coo: CertificateOfOwnership = { networkId, timestamp, flags, id, things, issuedTo, signedBy, signature };
   return count > ZT_CERTIFICATEOFOWNERSHIP_MAX_THINGS ? { ...coo, wireThingCount: count } : coo;
 }
 
 export function decodeCoo(bytes: Uint8Array, offset = 0): Result<{ coo: CertificateOfOwnership; length: number }> {
-  return decodeGuard(() => {
-    const r = new BufferReader(bytes, offset);
-    const coo = readCoo(r);
-    return { coo, length: r.offset - offset };
-  });
+  return decodeCredential(bytes, offset, 'coo', readCoo);
 }

@@ -7,9 +7,9 @@
  * bigints so every decoded credential re-encodes to the same bytes, which is what signatures
  * are checked against.
  */
-import { DecodeError } from '../../errors.js';
+import { DecodeError, decodeGuard, type Result } from '../../errors.js';
 import type { Address } from '../../vl1/address.js';
-import type { BufferReader, BufferWriter } from '../../vl1/buffer-reader.js';
+import { BufferReader, BufferWriter } from '../../vl1/buffer-reader.js';
 import { ZT_C25519_SIGNATURE_LEN } from '../../vl1/constants.js';
 import type { Identity } from '../../vl1/identity.js';
 import type { NetworkId } from '../network-id.js';
@@ -104,6 +104,75 @@ export function beginSignedMessage(w: BufferWriter): void {
 /** Writes the (empty) extra-fields length and the closing wrapper. */
 export function endSignedMessage(w: BufferWriter): void {
   w.u16(0).u64(SIGNING_WRAPPER);
+}
+
+/** Wraps `writeBody`'s bytes as a signed message: `7f×8 ‖ body ‖ 0000 ‖ 7f×8`. */
+export function wrappedSignedMessage<T>(capacity: number, writeBody: (w: BufferWriter, credential: T) => void, credential: T): Uint8Array {
+  const w = new BufferWriter(capacity);
+  beginSignedMessage(w);
+  writeBody(w, credential);
+  endSignedMessage(w);
+  return w.toBytes();
+}
+
+/** The fields of a credential the network controller issues and signs itself (tag, COO, revocation). */
+export interface ControllerSigned {
+  readonly networkId: NetworkId;
+  /** 0 = unsigned. */
+  readonly signedBy: Address;
+  readonly signature: Uint8Array;
+}
+
+/** Sets signedBy to the signer, then signs (the signer's address is part of the message). */
+export function signAsController<T extends ControllerSigned>(credential: T, signer: Identity, signedMessage: (credential: T) => Uint8Array): T {
+  const named = { ...credential, signedBy: signer.address };
+  return { ...named, signature: signer.sign(signedMessage(named)) };
+}
+
+/**
+ * Verify for controller-signed credentials: signed by the network's controller, then
+ * `precheck` (undefined = fine), then the signature over the signed message.
+ */
+export function verifyControllerSigned<T extends ControllerSigned>(
+  credential: T,
+  signers: SignerSource,
+  signedMessage: (credential: T) => Uint8Array,
+  precheck?: (credential: T) => VerifyResult | undefined,
+): VerifyResult {
+  if (credential.signedBy === 0 || credential.signedBy !== controllerOf(credential.networkId)) return invalid('not signed by the network controller');
+  const problem = precheck?.(credential);
+  if (problem) return problem;
+  return verifySignature(signers, credential.signedBy, signedMessage(credential), credential.signature);
+}
+
+/** The wire tail of controller-signed credentials: signature field, then no extra fields. */
+export function writeSignatureTail(w: BufferWriter, signature: Uint8Array): void {
+  writeSignatureField(w, signature);
+  w.u16(0);
+}
+
+/** Reads the signature field and skips the extra fields after it. */
+export function readSignatureTail(r: BufferReader): Uint8Array {
+  const signature = readSignatureField(r);
+  skipExtraFields(r);
+  return signature;
+}
+
+/**
+ * The decode* wrapper of every credential: `read` at `offset` inside decodeGuard, the result
+ * under `key` with how many bytes it took.
+ */
+export function decodeCredential<K extends string, T>(
+  bytes: Uint8Array,
+  offset: number,
+  key: K,
+  read: (r: BufferReader) => T,
+): Result<{ [P in K]: T } & { length: number }> {
+  return decodeGuard(() => {
+    const r = new BufferReader(bytes, offset);
+    const value = read(r);
+    return { [key]: value, length: r.offset - offset } as { [P in K]: T } & { length: number };
+  });
 }
 
 /** i64 on the wire, read as u64: the signed value. */

@@ -7,24 +7,22 @@
  * The reserved words are ignored on receipt and always written (and signed) as zero.
  * Signed message: everything through credentialType, then `0000`, wrapped in 0x7f×8.
  */
-import { decodeGuard, type Result } from '../../errors.js';
+import type { Result } from '../../errors.js';
 import type { Address } from '../../vl1/address.js';
-import { BufferReader, BufferWriter } from '../../vl1/buffer-reader.js';
+import { BufferWriter, type BufferReader } from '../../vl1/buffer-reader.js';
 import type { Identity } from '../../vl1/identity.js';
 import { ZT_REVOCATION_FLAG_FAST_PROPAGATE } from '../constants.js';
 import type { NetworkId } from '../network-id.js';
 import {
   asInt64,
-  beginSignedMessage,
-  controllerOf,
+  decodeCredential,
   emptySignature,
-  endSignedMessage,
-  invalid,
-  readSignatureField,
-  skipExtraFields,
-  verifySignature,
+  readSignatureTail,
+  signAsController,
+  verifyControllerSigned,
+  wrappedSignedMessage,
   writeI64,
-  writeSignatureField,
+  writeSignatureTail,
   type SignerSource,
   type VerifyResult,
 } from './credential.js';
@@ -83,27 +81,20 @@ function writeBody(w: BufferWriter, rev: Revocation): void {
 }
 
 export function revocationSignedMessage(rev: Revocation): Uint8Array {
-  const w = new BufferWriter(80);
-  beginSignedMessage(w);
-  writeBody(w, rev);
-  endSignedMessage(w);
-  return w.toBytes();
+  return wrappedSignedMessage(80, writeBody, rev);
 }
 
 export function signRevocation(rev: Revocation, signer: Identity): Revocation {
-  const named = { ...rev, signedBy: signer.address };
-  return { ...named, signature: signer.sign(revocationSignedMessage(named)) };
+  return signAsController(rev, signer, revocationSignedMessage);
 }
 
 export function verifyRevocation(rev: Revocation, signers: SignerSource): VerifyResult {
-  if (rev.signedBy === 0 || rev.signedBy !== controllerOf(rev.networkId)) return invalid('not signed by the network controller');
-  return verifySignature(signers, rev.signedBy, revocationSignedMessage(rev), rev.signature);
+  return verifyControllerSigned(rev, signers, revocationSignedMessage);
 }
 
 export function writeRevocation(w: BufferWriter, rev: Revocation): void {
   writeBody(w, rev);
-  writeSignatureField(w, rev.signature);
-  w.u16(0);
+  writeSignatureTail(w, rev.signature);
 }
 
 export function encodeRevocation(rev: Revocation): Uint8Array {
@@ -124,15 +115,10 @@ export function readRevocation(r: BufferReader): Revocation {
   const target = r.u40('revocation target');
   const signedBy = r.u40('revocation signer');
   const type = r.u8('revoked credential type');
-  const signature = readSignatureField(r);
-  skipExtraFields(r);
+  const signature = readSignatureTail(r);
   return { id, networkId, credentialId, threshold, flags, target, signedBy, type, signature };
 }
 
 export function decodeRevocation(bytes: Uint8Array, offset = 0): Result<{ revocation: Revocation; length: number }> {
-  return decodeGuard(() => {
-    const r = new BufferReader(bytes, offset);
-    const revocation = readRevocation(r);
-    return { revocation, length: r.offset - offset };
-  });
+  return decodeCredential(bytes, offset, 'revocation', readRevocation);
 }

@@ -6,23 +6,21 @@
  * field ‖ u16 extra length + bytes`. Signed message: the same without the signature field,
  * wrapped in eight 0x7f bytes on each side.
  */
-import { decodeGuard, type Result } from '../../errors.js';
+import type { Result } from '../../errors.js';
 import type { Address } from '../../vl1/address.js';
-import { BufferReader, BufferWriter } from '../../vl1/buffer-reader.js';
+import { BufferWriter, type BufferReader } from '../../vl1/buffer-reader.js';
 import type { Identity } from '../../vl1/identity.js';
 import type { NetworkId } from '../network-id.js';
 import {
   asInt64,
-  beginSignedMessage,
-  controllerOf,
+  decodeCredential,
   emptySignature,
-  endSignedMessage,
-  invalid,
-  readSignatureField,
-  skipExtraFields,
-  verifySignature,
+  readSignatureTail,
+  signAsController,
+  verifyControllerSigned,
+  wrappedSignedMessage,
   writeI64,
-  writeSignatureField,
+  writeSignatureTail,
   type SignerSource,
   type VerifyResult,
 } from './credential.js';
@@ -52,28 +50,21 @@ function writeBody(w: BufferWriter, tag: Tag): void {
 }
 
 export function tagSignedMessage(tag: Tag): Uint8Array {
-  const w = new BufferWriter(64);
-  beginSignedMessage(w);
-  writeBody(w, tag);
-  endSignedMessage(w);
-  return w.toBytes();
+  return wrappedSignedMessage(64, writeBody, tag);
 }
 
 /** Sets signedBy to the signer, then signs (the signer's address is part of the message). */
 export function signTag(tag: Tag, signer: Identity): Tag {
-  const named = { ...tag, signedBy: signer.address };
-  return { ...named, signature: signer.sign(tagSignedMessage(named)) };
+  return signAsController(tag, signer, tagSignedMessage);
 }
 
 export function verifyTag(tag: Tag, signers: SignerSource): VerifyResult {
-  if (tag.signedBy === 0 || tag.signedBy !== controllerOf(tag.networkId)) return invalid('not signed by the network controller');
-  return verifySignature(signers, tag.signedBy, tagSignedMessage(tag), tag.signature);
+  return verifyControllerSigned(tag, signers, tagSignedMessage);
 }
 
 export function writeTag(w: BufferWriter, tag: Tag): void {
   writeBody(w, tag);
-  writeSignatureField(w, tag.signature);
-  w.u16(0);
+  writeSignatureTail(w, tag.signature);
 }
 
 export function encodeTag(tag: Tag): Uint8Array {
@@ -90,15 +81,10 @@ export function readTag(r: BufferReader): Tag {
   const value = r.u32('tag value');
   const issuedTo = r.u40('tag issued-to');
   const signedBy = r.u40('tag signer');
-  const signature = readSignatureField(r);
-  skipExtraFields(r);
+  const signature = readSignatureTail(r);
   return { networkId, timestamp, id, value, issuedTo, signedBy, signature };
 }
 
 export function decodeTag(bytes: Uint8Array, offset = 0): Result<{ tag: Tag; length: number }> {
-  return decodeGuard(() => {
-    const r = new BufferReader(bytes, offset);
-    const tag = readTag(r);
-    return { tag, length: r.offset - offset };
-  });
+  return decodeCredential(bytes, offset, 'tag', readTag);
 }
