@@ -12,16 +12,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addressToString } from '../../src/core/vl1/address.js';
-import { Identity } from '../../src/core/vl1/identity.js';
-import { Lab, labUnavailableReason, removeLeftovers } from './lab.js';
-import { type Proc, TIERZERO_MAIN, makePlanet, prepareHome, startProcess, status, stopAll, waitFor } from './helpers.js';
+import type { Identity } from '../../src/core/vl1/identity.js';
+import { TIERZERO_MAIN, bridgedNamespaces, localApi, makeNodes, netnsSkipReason, startProcess, startRoot, status, stopAll, waitFor, withLab } from './helpers.js';
 
-const skip = process.env.TIERZERO_SKIP_NETNS ? 'TIERZERO_SKIP_NETNS is set' : labUnavailableReason();
+const skip = netnsSkipReason();
 const TIERZERO_CLI = fileURLToPath(new URL('../../src/cli/tierzero-cli.js', import.meta.url));
 /** The snapshots live beside this file's source (tests run from dist/). */
 const SNAPSHOTS = fileURLToPath(new URL('../../../test/netns/snapshots/', import.meta.url));
@@ -74,21 +71,10 @@ function snapshotText(raw: string, norm: (t: string) => string): string {
 }
 
 test('cli netns: every zerotier-cli command against a real service with a joined network and a peer', { skip, timeout: 120_000 }, async (t) => {
-  removeLeftovers();
-  const lab = new Lab();
-  const work = mkdtempSync(join(tmpdir(), 'tz-cli-netns-'));
-  const procs: Proc[] = [];
-  try {
-    for (const role of ['hub', 'root', 'ctl', 'm1']) lab.addNamespace(role);
-    lab.addBridge('hub', 'br0');
-    for (const role of ['root', 'ctl', 'm1'] as const) lab.plugIntoBridge('hub', 'br0', `p-${role}`, role, 'eth0', `${IP[role]}/16`);
-    const ids = { root: Identity.generate(), ctl: Identity.generate(), m1: Identity.generate() };
-    const addr = { root: addressToString(ids.root.address), ctl: addressToString(ids.ctl.address), m1: addressToString(ids.m1.address) };
-    const planet = makePlanet(work, ids.root, `${IP.root}/9993`);
-    const homes = { root: prepareHome(work, 'root', ids.root, planet), ctl: prepareHome(work, 'ctl', ids.ctl, planet), m1: prepareHome(work, 'm1', ids.m1, planet) };
-    const root = startProcess(lab, 'root', ['root', homes.root], join(work, 'root.json'));
-    procs.push(root);
-    await waitFor('the root', 20_000, () => status(root)?.isRoot === true, procs);
+  await withLab('tz-cli-netns-', async ({ lab, work, procs }) => {
+    bridgedNamespaces(lab, IP);
+    const { ids, addr, homes } = makeNodes(work, ['ctl', 'm1'], IP.root);
+    await startRoot(lab, homes.root, join(work, 'root.json'), procs, 'the root');
     const ctl = startProcess(lab, 'ctl', ['service', homes.ctl], join(work, 'ctl.json'));
     const m1 = startProcess(lab, 'm1', ['service', homes.m1], join(work, 'm1.json'));
     procs.push(ctl, m1);
@@ -105,15 +91,8 @@ test('cli netns: every zerotier-cli command against a real service with a joined
     assert.ok(!existsSync(join(homes.m1, 'controller.sqlite')), 'no controller store in a member that never used the controller API');
 
     // The network, made through the controller API (the CLI's raw paths are GETs only).
-    const api = join(work, 'api.mjs');
-    writeFileSync(
-      api,
-      `import { readFileSync } from 'node:fs';
-const [home, method, path, body] = process.argv.slice(2);
-const r = await fetch('http://127.0.0.1:' + readFileSync(home + '/zerotier-one.port', 'utf8') + path, { method, headers: { 'X-ZT1-Auth': readFileSync(home + '/authtoken.secret', 'utf8') }, body });
-process.stdout.write(await r.text());`,
-    );
-    const ctlApi = (method: string, path: string, body?: unknown) => exec('ctl', api, [homes.ctl, method, path, ...(body === undefined ? [] : [JSON.stringify(body)])]).stdout;
+    const { api } = localApi(lab, work, homes);
+    const ctlApi = (method: string, path: string, body?: unknown) => api('ctl', method, path, body).body;
     const nwid = (JSON.parse(ctlApi('POST', `/controller/network/${addr.ctl}______`, { name: 'cli-net', v4AssignMode: { zt: true }, ipAssignmentPools: [{ ipRangeStart: '10.147.30.10', ipRangeEnd: '10.147.30.10' }], routes: [{ target: '10.147.30.0/24' }] })) as { id: string }).id;
     assert.equal(tz('m1', ['join', nwid]).stdout, '200 join OK\n');
     await waitFor('the member to be recorded', 20_000, () => ctlApi('GET', `/controller/network/${nwid}/member`).includes(addr.m1), procs);
@@ -181,9 +160,5 @@ process.stdout.write(await r.text());`,
     assert.match(dump, /^platform: Linux\nzerotier version: 1\.14\.1\n\nstatus\n------\n\{"address":/);
     assert.match(dump, /\nName: eth0\n/);
     assert.deepEqual(await stopAll(procs), procs.map(() => 0));
-  } finally {
-    await stopAll(procs);
-    lab.destroy();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });

@@ -23,26 +23,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addressToString } from '../../src/core/vl1/address.js';
-import { Identity } from '../../src/core/vl1/identity.js';
-import { Lab, labUnavailableReason, removeLeftovers } from './lab.js';
-import { type Proc, makePlanet, prepareHome, sleep, startProcess, status, stopAll, waitFor } from './helpers.js';
+import { type NetworkJson, bridgedNamespaces, localApi, makeNodes, netnsSkipReason, runIn, sleep, startProcess, startRoot, status, stopAll, stopwatch, waitFor, withLab } from './helpers.js';
 
-function missingTool(): string | undefined {
-  for (const [tool, args] of [
-    ['ping', ['-V']],
-    ['python3', ['--version']],
-  ] as const) {
-    if (spawnSync(tool, [...args], { stdio: 'ignore' }).status !== 0) return `\`${tool}\` is not installed`;
-  }
-  return undefined;
-}
-
-const skip = process.env.TIERZERO_SKIP_NETNS ? 'TIERZERO_SKIP_NETNS is set' : (labUnavailableReason() ?? missingTool());
+const skip = netnsSkipReason(['ping', 'python3']);
 
 const IP = { root: '10.81.1.1', ctl: '10.81.2.1', m1: '10.81.3.1', m2: '10.81.4.1', m3: '10.81.5.1' };
 const POOL = { start: '10.147.19.10', end: '10.147.19.250', net: '10.147.19.0/24' };
@@ -51,20 +37,6 @@ const MEMBERS = ['m1', 'm2', 'm3'] as const;
 type Member = (typeof MEMBERS)[number];
 /** How long a client waits for a connection that should fail (a dropped SYN). */
 const CONNECT_TIMEOUT = 1_500;
-
-/** A request to a node's local API from inside its namespace (token and port from its home). */
-const API_SCRIPT = `
-import { readFileSync } from 'node:fs';
-const [home, method, path, body] = process.argv.slice(2);
-const port = readFileSync(home + '/zerotier-one.port', 'utf8').trim();
-const token = readFileSync(home + '/authtoken.secret', 'utf8').trim();
-try {
-  const r = await fetch('http://127.0.0.1:' + port + path, { method, headers: { 'X-ZT1-Auth': token }, body: body || undefined });
-  process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() }));
-} catch (e) {
-  process.stdout.write(JSON.stringify({ status: 0, body: String(e) }));
-}
-`;
 
 /**
  * `server <port>...`: greets every connection with "hi <port>" and closes it (runs until killed).
@@ -122,19 +94,6 @@ while True:
 print(json.dumps(out), flush=True)
 `;
 
-interface ApiResult {
-  status: number;
-  body: string;
-}
-
-interface NetworkJson {
-  status: string;
-  mac: string;
-  portDeviceName: string;
-  assignedAddresses: string[];
-  netconfRevision: number;
-}
-
 interface Captured {
   dstMac: string;
   srcMac: string;
@@ -150,55 +109,23 @@ const TCP_ACK = 0x10;
 const isSyn = (c: Captured) => (c.flags & TCP_SYN) !== 0 && (c.flags & TCP_ACK) === 0;
 
 test('rules netns: whitelist, tdiff with API tags, capability through break, tee, redirect, rule changes in force within seconds', { skip, timeout: 240_000 }, async (t) => {
-  const t0 = Date.now();
-  const mark = (what: string) => t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
-  removeLeftovers();
-  const lab = new Lab();
-  const work = mkdtempSync(join(tmpdir(), 'tz-rules-netns-'));
-  const procs: Proc[] = [];
-  const helpers: ChildProcess[] = [];
-  const apiScript = join(work, 'api.mjs');
-  const tcpScript = join(work, 'tcp.mjs');
-  const captureScript = join(work, 'capture.py');
-  writeFileSync(apiScript, API_SCRIPT);
-  writeFileSync(tcpScript, TCP_SCRIPT);
-  writeFileSync(captureScript, CAPTURE_SCRIPT);
-  try {
+  const mark = stopwatch(t);
+  await withLab('tz-rules-netns-', async ({ lab, work, procs, extras: helpers }) => {
+    const tcpScript = join(work, 'tcp.mjs');
+    const captureScript = join(work, 'capture.py');
+    writeFileSync(tcpScript, TCP_SCRIPT);
+    writeFileSync(captureScript, CAPTURE_SCRIPT);
+
     // --- the network and the processes
-    for (const role of ['hub', 'root', 'ctl', ...MEMBERS]) lab.addNamespace(role);
-    lab.addBridge('hub', 'br0');
-    for (const role of ['root', 'ctl', ...MEMBERS] as const) lab.plugIntoBridge('hub', 'br0', `p-${role}`, role, 'eth0', `${IP[role]}/16`);
-    const ids = { root: Identity.generate(), ctl: Identity.generate(), m1: Identity.generate(), m2: Identity.generate(), m3: Identity.generate() };
-    const addr = { ctl: addressToString(ids.ctl.address), m1: addressToString(ids.m1.address), m2: addressToString(ids.m2.address), m3: addressToString(ids.m3.address) };
-    const planet = makePlanet(work, ids.root, `${IP.root}/9993`);
-    const homes = {
-      root: prepareHome(work, 'root', ids.root, planet),
-      ctl: prepareHome(work, 'ctl', ids.ctl, planet),
-      m1: prepareHome(work, 'm1', ids.m1, planet),
-      m2: prepareHome(work, 'm2', ids.m2, planet),
-      m3: prepareHome(work, 'm3', ids.m3, planet),
-    };
+    bridgedNamespaces(lab, IP);
+    const { addr, homes } = makeNodes(work, ['ctl', ...MEMBERS], IP.root);
     const statusFile = (role: string) => join(work, `${role}.json`);
-    const root = startProcess(lab, 'root', ['root', homes.root], statusFile('root'));
-    procs.push(root);
-    await waitFor('the root to run', 20_000, () => status(root)?.isRoot === true, procs);
+    await startRoot(lab, homes.root, statusFile('root'), procs);
     const nodes = (['ctl', ...MEMBERS] as const).map((role) => startProcess(lab, role, ['service', homes[role]], statusFile(role)));
     procs.push(...nodes);
 
-    const run = (role: string, cmd: string, args: string[], timeout = 20_000) =>
-      spawnSync('ip', ['netns', 'exec', lab.ns(role), cmd, ...args], { encoding: 'utf8', timeout });
-    const api = (role: 'ctl' | Member, method: string, path: string, body?: unknown): ApiResult => {
-      const r = run(role, process.execPath, [apiScript, homes[role], method, path, ...(body === undefined ? [] : [JSON.stringify(body)])]);
-      try {
-        return JSON.parse(r.stdout) as ApiResult;
-      } catch {
-        return { status: -1, body: r.stderr };
-      }
-    };
-    const network = (role: Member, nwid: string): NetworkJson | undefined => {
-      const r = api(role, 'GET', `/network/${nwid}`);
-      return r.status === 200 ? (JSON.parse(r.body) as NetworkJson) : undefined;
-    };
+    const run = (role: string, cmd: string, args: string[], timeout = 20_000) => runIn(lab, role, cmd, args, timeout);
+    const { api, network } = localApi(lab, work, homes);
 
     await waitFor('the API of every node to answer', 20_000, () => (['ctl', ...MEMBERS] as const).every((r) => api(r, 'GET', '/status').status === 200), procs);
     await waitFor('every node to come online', 30_000, () => nodes.every((p) => status(p)?.online === true), procs);
@@ -417,10 +344,5 @@ test('rules netns: whitelist, tdiff with API tags, capability through break, tee
 
     const codes = await stopAll(procs);
     assert.deepEqual(codes, procs.map(() => 0), 'SIGTERM stops every process with exit code 0');
-  } finally {
-    for (const h of helpers) if (h.exitCode === null) h.kill('SIGKILL');
-    await stopAll(procs);
-    lab.destroy();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });

@@ -19,44 +19,32 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addressToString } from '../../src/core/vl1/address.js';
-import { Identity } from '../../src/core/vl1/identity.js';
-import { Lab, labUnavailableReason, removeLeftovers } from './lab.js';
-import { type Proc, TIERZERO_MAIN, makePlanet, prepareHome, sleep, startProcess, status, stopAll, waitFor } from './helpers.js';
+import {
+  type NetworkJson,
+  TIERZERO_MAIN,
+  bridgedNamespaces,
+  localApi,
+  makeNodes,
+  netnsSkipReason,
+  runIn,
+  sleep,
+  startProcess,
+  startRoot,
+  status,
+  stopAll,
+  stopwatch,
+  waitFor,
+  withLab,
+} from './helpers.js';
 
-function missingTool(): string | undefined {
-  for (const [tool, args] of [
-    ['ping', ['-V']],
-    ['python3', ['--version']],
-  ] as const) {
-    if (spawnSync(tool, [...args], { stdio: 'ignore' }).status !== 0) return `\`${tool}\` is not installed`;
-  }
-  return undefined;
-}
-
-const skip = process.env.TIERZERO_SKIP_NETNS ? 'TIERZERO_SKIP_NETNS is set' : (labUnavailableReason() ?? missingTool());
+const skip = netnsSkipReason(['ping', 'python3']);
 
 const IP = { root: '10.79.1.1', ctl: '10.79.2.1', m1: '10.79.3.1', m2: '10.79.4.1' };
 const POOL = { start: '10.147.17.10', end: '10.147.17.250', net: '10.147.17.0/24' };
 const ETHERTYPE = 0x88b5; // IEEE local experimental
-
-/** A request to a node's local API from inside its namespace (token and port from its home). */
-const API_SCRIPT = `
-import { readFileSync } from 'node:fs';
-const [home, method, path, body] = process.argv.slice(2);
-const port = readFileSync(home + '/zerotier-one.port', 'utf8').trim();
-const token = readFileSync(home + '/authtoken.secret', 'utf8').trim();
-try {
-  const r = await fetch('http://127.0.0.1:' + port + path, { method, headers: { 'X-ZT1-Auth': token }, body: body || undefined });
-  process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() }));
-} catch (e) {
-  process.stdout.write(JSON.stringify({ status: 0, body: String(e) }));
-}
-`;
 
 /** TCP: `server <ip> <port>` reads everything, answers "<bytes> <sha256>"; `client <ip> <port> <bytes>` checks the answer. */
 const TCP_SCRIPT = `
@@ -107,76 +95,29 @@ else:
     s.send(dst + src + et.to_bytes(2, 'big') + MARK + bytes(40))
 `;
 
-interface ApiResult {
-  status: number;
-  body: string;
-}
-
-interface NetworkJson {
-  nwid: string;
-  mac: string;
-  status: string;
-  portDeviceName: string;
-  assignedAddresses: string[];
-  netconfRevision: number;
-}
-
 test('vl2 netns: private network via the controller API, authorization, ping v4/v6, ARP, TCP, raw ethertype, restart, deauthorization', { skip, timeout: 240_000 }, async (t) => {
-  const t0 = Date.now();
-  const mark = (what: string) => t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
-  removeLeftovers();
-  const lab = new Lab();
-  const work = mkdtempSync(join(tmpdir(), 'tz-vl2-netns-'));
-  const procs: Proc[] = [];
-  const apiScript = join(work, 'api.mjs');
-  const tcpScript = join(work, 'tcp.mjs');
-  const rawScript = join(work, 'raw.py');
-  writeFileSync(apiScript, API_SCRIPT);
-  writeFileSync(tcpScript, TCP_SCRIPT);
-  writeFileSync(rawScript, RAW_SCRIPT);
-  const taps: Record<string, string> = {};
-  try {
+  const mark = stopwatch(t);
+  await withLab('tz-vl2-netns-', async ({ lab, work, procs }) => {
+    const tcpScript = join(work, 'tcp.mjs');
+    const rawScript = join(work, 'raw.py');
+    writeFileSync(tcpScript, TCP_SCRIPT);
+    writeFileSync(rawScript, RAW_SCRIPT);
+
     // --- the network
-    for (const role of ['hub', 'root', 'ctl', 'm1', 'm2']) lab.addNamespace(role);
-    lab.addBridge('hub', 'br0');
-    for (const role of ['root', 'ctl', 'm1', 'm2'] as const) lab.plugIntoBridge('hub', 'br0', `p-${role}`, role, 'eth0', `${IP[role]}/16`);
+    bridgedNamespaces(lab, IP);
 
     // --- identities, planet, homes, processes
-    const ids = { root: Identity.generate(), ctl: Identity.generate(), m1: Identity.generate(), m2: Identity.generate() };
-    const addr = { ctl: addressToString(ids.ctl.address), m1: addressToString(ids.m1.address), m2: addressToString(ids.m2.address) };
-    const planet = makePlanet(work, ids.root, `${IP.root}/9993`);
-    const homes = {
-      root: prepareHome(work, 'root', ids.root, planet),
-      ctl: prepareHome(work, 'ctl', ids.ctl, planet),
-      m1: prepareHome(work, 'm1', ids.m1, planet),
-      m2: prepareHome(work, 'm2', ids.m2, planet),
-    };
+    const { addr, homes } = makeNodes(work, ['ctl', 'm1', 'm2'], IP.root);
     const statusFile = (role: string) => join(work, `${role}.json`);
-    const root = startProcess(lab, 'root', ['root', homes.root], statusFile('root'));
-    procs.push(root);
-    await waitFor('the root to run', 20_000, () => status(root)?.isRoot === true, procs);
+    await startRoot(lab, homes.root, statusFile('root'), procs);
     const ctl = startProcess(lab, 'ctl', ['service', homes.ctl], statusFile('ctl'));
     let m1 = startProcess(lab, 'm1', ['service', homes.m1], statusFile('m1'));
     const m2 = startProcess(lab, 'm2', ['service', homes.m2], statusFile('m2'));
     procs.push(ctl, m1, m2);
 
-    const api = (role: 'ctl' | 'm1' | 'm2', method: string, path: string, body?: unknown): ApiResult => {
-      const args = [apiScript, homes[role], method, path, ...(body === undefined ? [] : [JSON.stringify(body)])];
-      const r = spawnSync('ip', ['netns', 'exec', lab.ns(role), process.execPath, ...args], { encoding: 'utf8', timeout: 20_000 });
-      try {
-        return JSON.parse(r.stdout) as ApiResult;
-      } catch {
-        return { status: -1, body: r.stderr };
-      }
-    };
-    const cli = (role: 'm1' | 'm2', args: string[]) =>
-      spawnSync('ip', ['netns', 'exec', lab.ns(role), process.execPath, TIERZERO_MAIN, ...args, `-D${homes[role]}`], { encoding: 'utf8', timeout: 20_000 });
-    const network = (role: 'm1' | 'm2', nwid: string): NetworkJson | undefined => {
-      const r = api(role, 'GET', `/network/${nwid}`);
-      return r.status === 200 ? (JSON.parse(r.body) as NetworkJson) : undefined;
-    };
-    const run = (role: string, cmd: string, args: string[], timeout = 20_000) =>
-      spawnSync('ip', ['netns', 'exec', lab.ns(role), cmd, ...args], { encoding: 'utf8', timeout });
+    const { api, network } = localApi(lab, work, homes);
+    const cli = (role: 'm1' | 'm2', args: string[]) => runIn(lab, role, process.execPath, [TIERZERO_MAIN, ...args, `-D${homes[role]}`]);
+    const run = (role: string, cmd: string, args: string[], timeout = 20_000) => runIn(lab, role, cmd, args, timeout);
     const ping = (role: string, target: string, count = 3) => run(role, 'ping', ['-n', '-c', String(count), '-i', '0.2', '-W', '2', target]).status === 0;
 
     await waitFor('the API of every node to answer', 20_000, () => (['ctl', 'm1', 'm2'] as const).every((r) => api(r, 'GET', '/status').status === 200), procs);
@@ -217,8 +158,6 @@ test('vl2 netns: private network via the controller API, authorization, ping v4/
     await waitFor('both members to be configured', 20_000, () => configured('m1') !== undefined && configured('m2') !== undefined, procs, () => JSON.stringify([network('m1', nwid), network('m2', nwid)]));
     const n1 = configured('m1')!;
     const n2 = configured('m2')!;
-    taps.m1 = n1.portDeviceName;
-    taps.m2 = n2.portDeviceName;
     const ip4 = (n: NetworkJson) => n.assignedAddresses.find((a) => a.includes('.'))!.split('/')[0]!;
     const ip6 = (n: NetworkJson) => n.assignedAddresses.find((a) => a.startsWith('fd'))!.split('/')[0]!;
     const onTap = (role: 'm1' | 'm2', n: NetworkJson) => {
@@ -302,9 +241,5 @@ test('vl2 netns: private network via the controller API, authorization, ping v4/
     assert.deepEqual(codes, procs.map(() => 0), 'SIGTERM stops every process with exit code 0');
     assert.doesNotMatch(run('m2', 'ip', ['-br', 'link']).stdout, new RegExp(n2.portDeviceName), "m2's TAP removed at exit");
     assert.ok(readFileSync(join(homes.m2, 'networks.d', `${nwid}.local.conf`), 'utf8').startsWith('allowManaged=1\n'));
-  } finally {
-    await stopAll(procs);
-    lab.destroy();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
