@@ -8,7 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientAllowed, decideAccess, isLoopback, presentedApiToken } from '../../src/service/api/access.js';
+import { clientAllowed, decideAccess, isLoopback } from '../../src/service/api/access.js';
+import { presentedToken as presentedApiToken } from '../../src/controller/api/auth.js';
 import type { ApiContext } from '../../src/service/api/api-context.js';
 import { LocalApiServer, buildLocalApi } from '../../src/service/api/local-api.js';
 import { type Cidr, parseCidr } from '../../src/service/ip-text.js';

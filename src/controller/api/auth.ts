@@ -16,14 +16,20 @@ function single(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The presented token, or undefined if no source is present. */
-export function presentedToken(req: TokenSources): string | undefined {
+/**
+ * The presented token, or undefined if no (enabled) source is present. The node's local API
+ * turns the `?auth=` source off unless local.conf enables it; the standalone controller keeps
+ * ZeroTier's default.
+ */
+export function presentedToken(req: TokenSources, tokenInQuery = true): string | undefined {
   const header = single(req.headers['x-zt1-auth']);
   if (header !== undefined) return header;
-  const q = req.query as Record<string, unknown> | null | undefined;
-  const fromQuery = q && typeof q === 'object' ? q.auth : undefined;
-  if (typeof fromQuery === 'string') return fromQuery;
-  if (Array.isArray(fromQuery) && typeof fromQuery[0] === 'string') return fromQuery[0];
+  if (tokenInQuery) {
+    const q = req.query as Record<string, unknown> | null | undefined;
+    const fromQuery = q && typeof q === 'object' ? q.auth : undefined;
+    if (typeof fromQuery === 'string') return fromQuery;
+    if (Array.isArray(fromQuery) && typeof fromQuery[0] === 'string') return fromQuery[0];
+  }
   const authorization = single(req.headers.authorization);
   if (authorization !== undefined) {
     const words = authorization.split(' ');

@@ -13,7 +13,7 @@
  *
  * Tokens are compared in constant time (tokenMatches hashes both sides) and never logged.
  */
-import { tokenMatches } from '../../controller/api/auth.js';
+import { presentedToken, type TokenSources, tokenMatches } from '../../controller/api/auth.js';
 import { type Cidr, cidrContains, parseIp } from '../ip-text.js';
 
 export interface ManagementAccess {
@@ -46,33 +46,7 @@ export function clientAllowed(remote: string | undefined, allowFrom: readonly Ci
   return allowFrom.some((net) => cidrContains(net, a.family, a.ip));
 }
 
-export interface TokenRequest {
-  headers: Record<string, string | string[] | undefined>;
-  query: unknown;
-}
-
-function single(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** The presented token, or undefined if no (enabled) source is present. */
-export function presentedApiToken(req: TokenRequest, tokenInQuery: boolean): string | undefined {
-  const header = single(req.headers['x-zt1-auth']);
-  if (header !== undefined) return header;
-  if (tokenInQuery) {
-    const q = req.query as Record<string, unknown> | null | undefined;
-    const fromQuery = q && typeof q === 'object' ? q.auth : undefined;
-    if (typeof fromQuery === 'string') return fromQuery;
-    if (Array.isArray(fromQuery) && typeof fromQuery[0] === 'string') return fromQuery[0];
-  }
-  const authorization = single(req.headers.authorization);
-  if (authorization !== undefined) {
-    const words = authorization.split(' ');
-    if (words.length === 2 && words[0]!.toLowerCase() === 'bearer') return words[1];
-    return '';
-  }
-  return undefined;
-}
+export type TokenRequest = TokenSources;
 
 /** Paths that need no token (the IP rule still applies). */
 const OPEN_PATHS = new Set(['/health']);
@@ -89,11 +63,11 @@ export function decideAccess(
   metricsToken: string | undefined,
 ): AccessDecision {
   if (path === '/metrics') {
-    const presented = presentedApiToken(req, access.tokenInQuery);
+    const presented = presentedToken(req, access.tokenInQuery);
     const ok = tokenMatches(presented, authToken) || (metricsToken !== undefined && tokenMatches(presented, metricsToken));
     return ok ? 'allow' : 'deny';
   }
   if (!clientAllowed(remote, access.allowFrom)) return 'deny';
   if (OPEN_PATHS.has(path)) return 'allow';
-  return tokenMatches(presentedApiToken(req, access.tokenInQuery), authToken) ? 'allow' : 'deny';
+  return tokenMatches(presentedToken(req, access.tokenInQuery), authToken) ? 'allow' : 'deny';
 }
