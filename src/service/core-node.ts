@@ -3,49 +3,15 @@
  * root builds the real Node through a CreateNode factory, and tests hand in a small fake.
  */
 import type { Host, LocalSocket } from '../core/host.js';
-import type { Identity } from '../core/vl1/identity.js';
+import type { NodeOptions, NodeStatus, PathStatus, PeerStatus } from '../core/node.js';
 import type { InetAddress } from '../core/vl1/inet-address.js';
 import type { World } from '../core/vl1/world.js';
 
-export interface CoreNodeOptions {
-  identity: Identity;
-  planet?: World;
-  moons?: World[];
-  peerCache?: Uint8Array[];
-  trustedPaths?: { network: InetAddress; id: bigint; mtu?: number }[];
-  physicalMtu?: number;
-}
-
-export interface CoreNodeStatus {
-  address: string;
-  publicIdentity: string;
-  online: boolean;
-  isRoot: boolean;
-  planetWorldId: bigint;
-  planetWorldTimestamp: bigint;
-  version: string;
-}
-
-export interface CorePathStatus {
-  address: InetAddress;
-  localSocket: LocalSocket;
-  lastSend: number;
-  lastReceive: number;
-  active: boolean;
-  expired: boolean;
-  preferred: boolean;
-  /** Bypassed through a root: not active and a probe on it went unanswered. */
-  dead?: boolean;
-  trustedPathId?: bigint | number;
-}
-
-export interface CorePeerStatus {
-  address: string | number;
-  role: 'LEAF' | 'PLANET' | 'MOON';
-  latency: number;
-  paths: CorePathStatus[];
-  [more: string]: unknown;
-}
+/** The core's own shapes: one definition, in src/core/node.ts. */
+export type CoreNodeOptions = NodeOptions;
+export type CorePathStatus = PathStatus;
+export type CorePeerStatus = PeerStatus;
+export type CoreNodeStatus = NodeStatus;
 
 export interface CoreNode {
   processWirePacket(now: number, localSocket: LocalSocket, from: InetAddress, data: Uint8Array): void;

@@ -52,7 +52,7 @@ function countersOf(node: CoreNode): CounterSnapshot | undefined {
 }
 
 function peerAddress(p: CorePeerStatus): string {
-  return typeof p.address === 'number' ? p.address.toString(16).padStart(10, '0') : p.address;
+  return p.address;
 }
 
 /** A counter whose value is someone else's running total: set at each scrape. */

@@ -12,7 +12,7 @@ export function peerJson(p: CorePeerStatus, ctx: ApiContext): Record<string, unk
   const major = num(p.versionMajor, -1);
   const minor = major < 0 ? -1 : num(p.versionMinor, -1);
   const rev = major < 0 ? -1 : num(p.versionRevision, -1);
-  const address = typeof p.address === 'number' ? p.address.toString(16).padStart(10, '0') : p.address;
+  const address = p.address;
   return {
     address,
     isBonded: false,
@@ -43,7 +43,7 @@ export const peerApi: ApiModule = (app, ctx) => {
   app.get<{ Params: { addr: string } }>('/peer/:addr', async (req, reply) => {
     const addr = req.params.addr;
     if (!/^[0-9a-fA-F]{10}$/.test(addr)) return reply.code(404).send();
-    const p = ctx.node.peers(ctx.clock()).find((x) => String(typeof x.address === 'number' ? x.address.toString(16).padStart(10, '0') : x.address) === addr.toLowerCase());
+    const p = ctx.node.peers(ctx.clock()).find((x) => x.address === addr.toLowerCase());
     return sendJson(reply, p ? peerJson(p, ctx) : {});
   });
 };
